@@ -1,0 +1,67 @@
+/** Augmentation configuration (train only; test uses a center crop of `cropSize`). */
+import { z } from 'zod';
+
+const range = (low: number, high: number) =>
+  z
+    .tuple([z.number(), z.number()])
+    .refine(([a, b]) => a <= b, { message: 'expected [low, high] with low <= high' })
+    .default([low, high]);
+
+/** Spatial and temporal augmentations applied per clip (the same spatial draw for every frame). */
+export const augmentConfigSchema = z.object({
+  /** Output frame size (square) after cropping. */
+  cropSize: z.number().int().positive().default(112),
+  /** Random resized crop (Inception-style). */
+  randomResizedCrop: z
+    .object({
+      enabled: z.boolean().default(true),
+      /** Fraction of the frame area kept. */
+      scale: range(0.35, 1),
+      /** Aspect ratio range of the crop. */
+      ratio: range(3 / 4, 4 / 3),
+    })
+    .prefault({}),
+  /** Multi-scale corner/center crop (TSN); used instead of the random resized crop when enabled. */
+  multiScaleCrop: z
+    .object({
+      enabled: z.boolean().default(false),
+      /** Crop side as a fraction of the short side. */
+      scales: z.array(z.number().positive().max(1)).min(1).default([1, 0.875, 0.75, 0.66]),
+    })
+    .prefault({}),
+  /** Probability of a horizontal flip. */
+  flipProb: z.number().min(0).max(1).default(0.5),
+  /** Color jitter: factors drawn uniformly from [1 - x, 1 + x] (hue: shift in [-x, x] turns). */
+  colorJitter: z
+    .object({
+      prob: z.number().min(0).max(1).default(0.8),
+      brightness: z.number().min(0).default(0.3),
+      contrast: z.number().min(0).default(0.3),
+      saturation: z.number().min(0).default(0.3),
+      hue: z.number().min(0).max(0.5).default(0.05),
+    })
+    .prefault({}),
+  /** Random erasing (a rectangle filled with noise, the same on every frame). */
+  randomErasing: z
+    .object({
+      prob: z.number().min(0).max(1).default(0.25),
+      area: range(0.02, 0.2),
+      ratio: range(0.3, 3.3),
+    })
+    .prefault({}),
+  /** Temporal augmentation. */
+  temporal: z
+    .object({
+      /** Jitter sampled frame positions within their segments. */
+      jitter: z.boolean().default(true),
+      /** Probability of a random speed change (consecutive sampling stride drawn from `strides`). */
+      speedProb: z.number().min(0).max(1).default(0.2),
+      strides: z.array(z.number().int().positive()).min(1).default([1, 2, 3]),
+    })
+    .prefault({}),
+  /** Batch-level mixing into soft targets for both heads. `alpha` 0 disables. */
+  mixup: z.object({ alpha: z.number().min(0).default(0), prob: z.number().min(0).max(1).default(1) }).prefault({}),
+  cutmix: z.object({ alpha: z.number().min(0).default(0), prob: z.number().min(0).max(1).default(1) }).prefault({}),
+});
+
+export type AugmentConfig = z.infer<typeof augmentConfigSchema>;

@@ -1,0 +1,14 @@
+/** The root of the config tree: every app parses its options through this one schema. */
+import { z } from 'zod';
+import { dataConfigSchema } from './data';
+import { augmentConfigSchema } from './augment';
+
+/** The whole configuration; sections are added by the packages that own them. */
+export const a2dConfigSchema = z.object({
+  /** Seed of every random choice of a run. */
+  seed: z.number().int().nonnegative().default(0),
+  data: dataConfigSchema.prefault({}),
+  augment: augmentConfigSchema.prefault({}),
+});
+
+export type A2dConfig = z.infer<typeof a2dConfigSchema>;

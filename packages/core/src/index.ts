@@ -1,0 +1,10 @@
+/** @a2d/core: the shared vocabulary of every package. */
+export * from './taxonomy';
+export * from './errors';
+export * from './rng';
+export * from './atomic-write';
+export * from './clip';
+export * from './config/data';
+export * from './config/augment';
+export * from './config/root';
+export * from './config/load';

@@ -1,0 +1,1 @@
+// Public surface of @a2d/engine (exports are added as modules land).

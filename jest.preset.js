@@ -12,4 +12,6 @@ module.exports = {
   // Workspace packages are symlinked into node_modules and point at their TypeScript sources.
   transformIgnorePatterns: ['/node_modules/(?!@a2d/)'],
   testTimeout: 60000,
+  globalSetup: require.resolve('./tools/jest/global-setup.js'),
+  globalTeardown: require.resolve('./tools/jest/global-teardown.js'),
 };

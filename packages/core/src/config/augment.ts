@@ -11,6 +11,8 @@ const range = (low: number, high: number) =>
 export const augmentConfigSchema = z.object({
   /** Output frame size (square) after cropping. */
   cropSize: z.number().int().positive().default(112),
+  /** Test time: the short side is resized to `round(cropSize * testResizeRatio)` before the center crop (128 -> 112). */
+  testResizeRatio: z.number().min(1).default(8 / 7),
   /** Random resized crop (Inception-style). */
   randomResizedCrop: z
     .object({
@@ -27,6 +29,8 @@ export const augmentConfigSchema = z.object({
       enabled: z.boolean().default(false),
       /** Crop side as a fraction of the short side. */
       scales: z.array(z.number().positive().max(1)).min(1).default([1, 0.875, 0.75, 0.66]),
+      /** Largest index gap between the scales drawn for width and height (TSN `max_distort`). */
+      maxDistort: z.number().int().nonnegative().default(1),
     })
     .prefault({}),
   /** Probability of a horizontal flip. */
@@ -39,6 +43,8 @@ export const augmentConfigSchema = z.object({
       contrast: z.number().min(0).default(0.3),
       saturation: z.number().min(0).default(0.3),
       hue: z.number().min(0).max(0.5).default(0.05),
+      /** Apply the four adjustments in a random order per clip (torchvision `ColorJitter`). */
+      randomOrder: z.boolean().default(true),
     })
     .prefault({}),
   /** Random erasing (a rectangle filled with noise, the same on every frame). */
@@ -59,8 +65,12 @@ export const augmentConfigSchema = z.object({
       strides: z.array(z.number().int().positive()).min(1).default([1, 2, 3]),
     })
     .prefault({}),
-  /** Batch-level mixing into soft targets for both heads. `alpha` 0 disables. */
+  /**
+   * Batch-level mixing into soft targets for both heads: lambda ~ Beta(alpha, alpha), applied with `prob`.
+   * `alpha` 0 disables; when both are enabled each batch picks one of the two with equal chance.
+   */
   mixup: z.object({ alpha: z.number().min(0).default(0), prob: z.number().min(0).max(1).default(1) }).prefault({}),
+  /** CutMix: one box per batch, the same on every frame; lambda is corrected to the box area actually pasted. */
   cutmix: z.object({ alpha: z.number().min(0).default(0), prob: z.number().min(0).max(1).default(1) }).prefault({}),
 });
 

@@ -23,10 +23,17 @@ export const decodeConfigSchema = z.object({
   width: z.number().int().positive().default(160),
   /** Folder of the decoded-frame cache; default `<root>/.frame-cache`. Empty string disables the cache. */
   cacheDir: z.string().optional(),
+  /**
+   * Where a video's frame count comes from: `record` trusts videoset.csv's numFrames (probing only when it is
+   * missing), `probe` asks ffprobe for every uncached video (an extra process start: as slow as decoding a clip).
+   */
+  frameCount: z.enum(['record', 'probe']).default('record'),
   /** Frames per video kept in the cache (a denser, evenly spaced set that train-time jitter samples from). */
   cacheFrames: z.number().int().positive().default(32),
   /** Parallel ffmpeg processes. */
   workers: z.number().int().positive().default(2),
+  /** Decoder threads per ffmpeg process; 0 lets ffmpeg choose (1 is fastest when `workers` fill the cores). */
+  threads: z.number().int().nonnegative().default(1),
   /** Seconds before a single ffmpeg call is killed and the video counted as failed. */
   timeoutSeconds: z.number().positive().default(120),
 });

@@ -1,0 +1,28 @@
+import { Rng, createClip } from '@a2d/core';
+import { centerCropBox, centerCrop } from './center-crop';
+import { stepTransform } from './clip-transform';
+
+describe('centerCrop', () => {
+  it('is an exact centre cut when the short side already has the resize length', () => {
+    const clip = createClip(2, 128, 160);
+    for (let i = 0; i < clip.data.length; i++) clip.data[i] = (i * 7) & 0xff;
+    expect(centerCropBox(clip, 112, 128)).toEqual({ top: 8, left: 24, height: 112, width: 112 });
+    const out = stepTransform(centerCrop({ size: 112, resizeShortSide: 128 }))(clip, new Rng(0));
+    for (let t = 0; t < 2; t++) {
+      for (let y = 0; y < 112; y++) {
+        const from = ((t * 128 + y + 8) * 160 + 24) * 3;
+        const to = (t * 112 + y) * 112 * 3;
+        expect(Buffer.from(out.data.subarray(to, to + 112 * 3)).equals(Buffer.from(clip.data.subarray(from, from + 112 * 3)))).toBe(true);
+      }
+    }
+  });
+
+  it('maps the resized centre square back to source pixels', () => {
+    // 256x320 resized to short side 128 -> 128x160, centre 112 -> source box (16, 48) of 224x224.
+    expect(centerCropBox({ height: 256, width: 320 }, 112, 128)).toEqual({ top: 16, left: 48, height: 224, width: 224 });
+  });
+
+  it('refuses a resize shorter than the crop', () => {
+    expect(() => centerCropBox({ height: 128, width: 160 }, 112, 100)).toThrow(/smaller than the crop size/);
+  });
+});

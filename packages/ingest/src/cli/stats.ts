@@ -1,0 +1,99 @@
+/**
+ * `npx nx run ingest:stats --data.root=data/a2d-synth [--json=out.json] [--config=file.json]`
+ * Reads `<root>/<videosetFile>`, splits it as training would, prints per-class counts and reports
+ * clips that are listed but missing on disk. Our typed errors print as one message, without a stack.
+ */
+import { access, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { A2dError, a2dConfigSchema, ConfigError, loadConfig, parseArgs, writeJsonAtomic } from '@a2d/core';
+import { clipPath, type VideoRecord } from '../records';
+import { readVideoset } from '../videoset';
+import { splitDataset } from '../splits';
+import { computeStatistics, formatStatistics } from '../statistics';
+
+/** Missing clip ids shown in the report (all are in the JSON). */
+const MISSING_IDS_SHOWN = 5;
+const FLAGS = ['config', 'json'] as const;
+const USAGE = 'usage: ingest:stats [--root=<dir> | --data.root=<dir>] [--json=<out.json>] [--config=<file.json>] [--<config.path>=<value>]';
+
+/** Clips listed in the videoset and absent on disk, and whether the clips folder exists at all. */
+export interface ClipAvailability {
+  clipsDir: string;
+  clipsDirExists: boolean;
+  checked: number;
+  missingIds: string[];
+}
+
+/** Checks which records' clips exist under `root/clipsDir`. */
+export async function findMissingClips(records: readonly VideoRecord[], root: string, clipsDir: string): Promise<ClipAvailability> {
+  const folder = path.join(root, clipsDir);
+  const clipsDirExists = await stat(folder).then(
+    (info) => info.isDirectory(),
+    () => false,
+  );
+  const present = clipsDirExists
+    ? await Promise.all(records.map((record) => access(clipPath(root, clipsDir, record.videoId)).then(() => true, () => false)))
+    : records.map(() => false);
+  return {
+    clipsDir: folder,
+    clipsDirExists,
+    checked: records.length,
+    missingIds: records.filter((_, index) => !present[index]).map((record) => record.videoId),
+  };
+}
+
+function describeClips(clips: ClipAvailability): string {
+  if (!clips.clipsDirExists) return `clips: folder ${clips.clipsDir} not found (all ${clips.checked} clips missing)`;
+  const missing = clips.missingIds.length;
+  if (missing === 0) return `clips: all ${clips.checked} present in ${clips.clipsDir}`;
+  const shown = clips.missingIds.slice(0, MISSING_IDS_SHOWN).join(', ');
+  const more = missing > MISSING_IDS_SHOWN ? ', ...' : '';
+  return `clips: ${missing} of ${clips.checked} missing in ${clips.clipsDir} (${shown}${more})`;
+}
+
+/** Runs the command with the given arguments and environment; `print` receives the report. */
+export async function runStatsCommand(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  print: (text: string) => void,
+): Promise<void> {
+  const { overrides, flags, positional } = parseArgs(argv, { root: 'data.root' });
+  const unknown = Object.keys(flags).filter((flag) => !(FLAGS as readonly string[]).includes(flag));
+  const problems = [
+    ...unknown.map((flag) => ({ path: `--${flag}`, message: 'unknown option' })),
+    ...positional.map((arg) => ({ path: arg, message: 'unexpected argument' })),
+    ...FLAGS.filter((flag) => flags[flag] === true).map((flag) => ({ path: `--${flag}`, message: 'expected a file path' })),
+  ];
+  if (problems.length > 0) throw new ConfigError(problems, 'command line');
+  const configFile = typeof flags.config === 'string' ? flags.config : undefined;
+  const jsonOut = typeof flags.json === 'string' ? flags.json : undefined;
+
+  const config = loadConfig(a2dConfigSchema, { file: configFile, env, overrides });
+  const { root, videosetFile, clipsDir, valFraction, splitSeed, includeNone } = config.data;
+  const videoset = path.join(root, videosetFile);
+  const records = await readVideoset(videoset);
+  const splits = splitDataset(records, { valFraction, seed: splitSeed, includeNone });
+  const statistics = computeStatistics(splits);
+  const clips = await findMissingClips(records, root, clipsDir);
+
+  print(`${videoset}: ${records.length} rows (valFraction ${valFraction}, splitSeed ${splitSeed}, includeNone ${includeNone})\n`);
+  print(formatStatistics(statistics));
+  print(`\n${describeClips(clips)}\n`);
+  if (jsonOut) {
+    await writeJsonAtomic(jsonOut, { videoset, split: { valFraction, splitSeed, includeNone }, statistics, clips });
+    print(`wrote ${jsonOut}\n`);
+  }
+}
+
+async function main(): Promise<void> {
+  try {
+    await runStatsCommand(process.argv.slice(2), process.env, (text) => process.stdout.write(text));
+  } catch (error) {
+    // Our errors already say what is wrong and where; anything else is a bug and keeps its stack.
+    console.error(error instanceof A2dError ? `ingest:stats: ${error.message}` : error);
+    if (error instanceof ConfigError && error.source === 'command line') console.error(USAGE);
+    process.exitCode = 1;
+  }
+}
+
+if (require.main === module) void main();

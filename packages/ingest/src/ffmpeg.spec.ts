@@ -1,0 +1,192 @@
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Rng, VideoDecodeError } from '@a2d/core';
+import { createRawVideoEncoder, decodeFrames, probeVideo, selectExpression } from './ffmpeg';
+import {
+  frameNumberPattern,
+  readFrameNumbers,
+  writeAudioOnlyMp4,
+  writeColorSecondsVideo,
+  writePatternVideo,
+  writeRandomBytes,
+  writeRotatedCopy,
+  writeTestsrcVideo,
+  writeTruncatedCopy,
+} from './testing/make-videos';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'a2d-ffmpeg-'));
+const pattern30 = path.join(dir, 'pattern30.mp4');
+
+beforeAll(async () => {
+  await writePatternVideo(pattern30, { numFrames: 30, width: 64, height: 48, fps: 25 });
+});
+
+describe('createRawVideoEncoder', () => {
+  it('encodes rgb24 frames to an H.264 mp4 whose frames decode back in order', async () => {
+    const probe = await probeVideo(pattern30);
+    expect(probe).toMatchObject({ numFrames: 30, width: 64, height: 48, fps: 25, codec: 'h264', rotation: 0 });
+    expect(probe.durationSeconds).toBeCloseTo(1.2, 2);
+    const all = Array.from({ length: 30 }, (_, i) => i);
+    const clip = await decodeFrames(pattern30, { indices: all, width: 64, height: 48, timeoutSeconds: 30 });
+    expect(readFrameNumbers(clip)).toEqual(all);
+    expect(readdirSync(dir).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('scales to outputHeight keeping the aspect ratio, and evens out odd sizes', async () => {
+    const scaled = path.join(dir, 'scaled.mp4');
+    const encoder = createRawVideoEncoder(scaled, { width: 64, height: 48, fps: 10, outputHeight: 24 });
+    for (let i = 0; i < 5; i++) await encoder.write(frameNumberPattern(i, 64, 48));
+    await encoder.end();
+    expect(await probeVideo(scaled)).toMatchObject({ width: 32, height: 24, numFrames: 5 });
+
+    const odd = path.join(dir, 'odd.mp4');
+    const oddEncoder = createRawVideoEncoder(odd, { width: 63, height: 47, fps: 10 });
+    for (let i = 0; i < 3; i++) await oddEncoder.write(frameNumberPattern(i, 63, 47));
+    await oddEncoder.end();
+    expect(await probeVideo(odd)).toMatchObject({ width: 62, height: 46, numFrames: 3 });
+    expect(() => createRawVideoEncoder(scaled, { width: 64, height: 48, fps: 10, outputHeight: 25 })).toThrow(/even/);
+  });
+
+  it('takes frames larger than the pipe buffer, waiting for drain, and reuses no caller memory', async () => {
+    const file = path.join(dir, 'large.mp4');
+    const width = 320;
+    const height = 240;
+    const encoder = createRawVideoEncoder(file, { width, height, fps: 25, preset: 'ultrafast' });
+    const frame = new Uint8Array(width * height * 3);
+    for (let i = 0; i < 24; i++) {
+      frame.set(frameNumberPattern(i, width, height));
+      await encoder.write(frame); // the same buffer every time: the encoder must have copied it
+    }
+    await encoder.end();
+    const clip = await decodeFrames(file, { indices: [0, 11, 23], width: 64, height: 48, timeoutSeconds: 30 });
+    expect(readFrameNumbers(clip)).toEqual([0, 11, 23]);
+  });
+
+  it('leaves neither target nor temp file after abort or failure', async () => {
+    const sub = mkdtempSync(path.join(dir, 'abort-'));
+    const target = path.join(sub, 'aborted.mp4');
+    const encoder = createRawVideoEncoder(target, { width: 32, height: 32, fps: 10 });
+    await encoder.write(frameNumberPattern(1, 32, 32));
+    await expect(encoder.write(new Uint8Array(10))).rejects.toThrow(/expected 32x32x3 = 3072/);
+    await encoder.abort();
+    expect(readdirSync(sub)).toEqual([]);
+
+    const broken = createRawVideoEncoder(path.join(sub, 'bad.mp4'), { width: 32, height: 32, fps: 10, preset: 'no-such-preset' });
+    await broken.write(frameNumberPattern(1, 32, 32)).catch(() => undefined);
+    await expect(broken.end()).rejects.toThrow(VideoDecodeError);
+    expect(readdirSync(sub)).toEqual([]);
+  });
+});
+
+describe('decodeFrames', () => {
+  it('selects exactly the requested frames, in request order, with repeats', async () => {
+    const indices = [17, 3, 3, 29, 0, 17, 4, 5, 6];
+    const clip = await decodeFrames(pattern30, { indices, width: 32, height: 24, timeoutSeconds: 30 });
+    expect(clip).toMatchObject({ numFrames: indices.length, width: 32, height: 24, missingIndices: [] });
+    expect(clip.data.length).toBe(indices.length * 32 * 24 * 3);
+    expect(readFrameNumbers(clip)).toEqual(indices);
+  });
+
+  it('reassembles frames whose size does not divide the pipe chunk size', async () => {
+    // 200x150x3 = 90000 bytes per frame: pipe reads of 64 KiB split frames at a different place each time.
+    const indices = [1, 2, 7, 8, 9, 10, 22, 28];
+    const clip = await decodeFrames(pattern30, { indices, width: 200, height: 150, timeoutSeconds: 30 });
+    expect(readFrameNumbers(clip)).toEqual(indices);
+  });
+
+  it('fills indices past the end from the last decoded frame and reports them', async () => {
+    const clip = await decodeFrames(pattern30, { indices: [28, 40, 29, 35], width: 32, height: 24, timeoutSeconds: 30 });
+    expect(clip.missingIndices).toEqual([35, 40]);
+    expect(readFrameNumbers(clip)).toEqual([28, 29, 29, 29]);
+    await expect(
+      decodeFrames(pattern30, { indices: [50, 60], width: 32, height: 24, timeoutSeconds: 30 }),
+    ).rejects.toThrow(/no frames decoded/);
+  });
+
+  it('returns the right pixel values', async () => {
+    const file = path.join(dir, 'colors.mp4');
+    const colors = [
+      [255, 0, 0],
+      [0, 200, 0],
+      [20, 40, 220],
+    ] as const;
+    await writeColorSecondsVideo(file, colors, { width: 32, height: 24, fps: 10 });
+    const clip = await decodeFrames(file, { indices: [5, 15, 25], width: 16, height: 12, timeoutSeconds: 30 });
+    const frameSize = 16 * 12 * 3;
+    colors.forEach((rgb, frame) => {
+      for (let p = 0; p < 16 * 12; p++) {
+        for (let c = 0; c < 3; c++) {
+          expect(Math.abs(clip.data[frame * frameSize + p * 3 + c] - rgb[c])).toBeLessThanOrEqual(3);
+        }
+      }
+    });
+  });
+
+  it('honours rotation: width and height are those after rotating', async () => {
+    const rotated = path.join(dir, 'rotated.mp4');
+    await writeRotatedCopy(pattern30, rotated, 90);
+    const probe = await probeVideo(rotated);
+    expect(probe).toMatchObject({ rotation: 90, width: 48, height: 64, numFrames: 30 });
+    const clip = await decodeFrames(rotated, { indices: [5], width: 48, height: 64, timeoutSeconds: 30 });
+    // The bars were vertical; after a quarter turn they run horizontally, so every row is one colour.
+    const rowUniform = Array.from({ length: 64 }, (_, y) => {
+      const first = clip.data[y * 48 * 3];
+      return Array.from({ length: 48 }, (_, x) => Math.abs(clip.data[(y * 48 + x) * 3] - first) < 40).every(Boolean);
+    });
+    expect(rowUniform.every(Boolean)).toBe(true);
+  });
+
+  it('kills ffmpeg on timeout', async () => {
+    // No ffmpeg gets from exec to its last frame in a millisecond, however fast the machine.
+    await expect(
+      decodeFrames(pattern30, { indices: [29], width: 32, height: 24, timeoutSeconds: 0.001 }),
+    ).rejects.toThrow(/timed out after 0.001s/);
+  });
+});
+
+describe('probeVideo and decodeFrames on broken files', () => {
+  const cases: [string, (file: string) => Promise<void>, RegExp][] = [
+    ['missing', async () => undefined, /file not found/],
+    ['zero-byte', async (file) => writeFileSync(file, ''), /empty file/],
+    ['random bytes', (file) => writeRandomBytes(file, 4096, new Rng(1)), /cannot probe/],
+    ['audio only', (file) => writeAudioOnlyMp4(file), /no video stream/],
+  ];
+  it.each(cases)('%s file is a VideoDecodeError naming the file', async (name, make, reason) => {
+    const file = path.join(dir, `${name.replace(/ /g, '-')}.mp4`);
+    await make(file);
+    const probe = probeVideo(file);
+    await expect(probe).rejects.toThrow(VideoDecodeError);
+    await expect(probe).rejects.toThrow(reason);
+    await expect(probe).rejects.toThrow(file);
+    await expect(decodeFrames(file, { indices: [0], width: 8, height: 8, timeoutSeconds: 10 })).rejects.toThrow(
+      VideoDecodeError,
+    );
+  });
+
+  it('decodes the intact part of a truncated file and reports the rest as missing', async () => {
+    const big = path.join(dir, 'pattern120.mp4');
+    await writePatternVideo(big, { numFrames: 120, width: 64, height: 48 });
+    const truncated = path.join(dir, 'truncated.mp4');
+    await writeTruncatedCopy(big, truncated, 0.5);
+    expect((await probeVideo(truncated)).numFrames).toBe(120); // the header (faststart) survived
+    const clip = await decodeFrames(truncated, { indices: [0, 10, 119], width: 32, height: 24, timeoutSeconds: 30 });
+    expect(clip.missingIndices).toEqual([119]);
+    expect(readFrameNumbers(clip)).toEqual([0, 10, 10]);
+  });
+
+  it('rejects a truncated file whose header is at the end', async () => {
+    const source = path.join(dir, 'moov-at-end.mp4');
+    await writeTestsrcVideo(source, { seconds: 1 });
+    const truncated = path.join(dir, 'moov-at-end-truncated.mp4');
+    await writeTruncatedCopy(source, truncated, 0.6);
+    await expect(probeVideo(truncated)).rejects.toThrow(/cannot probe/);
+    expect(existsSync(truncated)).toBe(true);
+  });
+});
+
+describe('selectExpression', () => {
+  it('merges runs into between() and escapes commas', () => {
+    expect(selectExpression([0, 1, 2, 5, 7, 8])).toBe('between(n\\,0\\,2)+eq(n\\,5)+between(n\\,7\\,8)');
+  });
+});

@@ -1,0 +1,447 @@
+/**
+ * Everything that talks to ffmpeg/ffprobe lives here, so the process wrapper (fluent-ffmpeg, archived upstream)
+ * can be swapped by editing one file. Three operations: probe a video (fluent-ffmpeg's ffprobe), decode selected
+ * frames to raw RGB (a direct spawn: the hot path, see `runRawDecode`), and encode raw RGB frames to an H.264 mp4
+ * (fluent-ffmpeg, stdin pipe).
+ */
+import { promises as fs, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { PassThrough } from 'node:stream';
+import ffmpeg from 'fluent-ffmpeg';
+import { z } from 'zod';
+import { VideoDecodeError, type Clip } from '@a2d/core';
+import { RawFrameAssembler } from './raw-frames';
+
+/** What ffprobe says about a video's first video stream. */
+export interface VideoProbe {
+  file: string;
+  /** Duration in seconds (stream duration, else container duration). */
+  durationSeconds: number;
+  /** Frames per second (avg_frame_rate, else r_frame_rate). */
+  fps: number;
+  /** Frame count (nb_frames, else round(duration * fps)). */
+  numFrames: number;
+  /** Displayed width, after rotation (what decoded frames are before scaling). */
+  width: number;
+  /** Displayed height, after rotation. */
+  height: number;
+  /** Rotation in degrees from the display matrix or the legacy `rotate` tag (0 when none). */
+  rotation: number;
+  /** Codec name, e.g. `h264`. */
+  codec: string;
+}
+
+/** Which frames to decode and at what size. */
+export interface DecodeFramesOptions {
+  /** Source frame indices (0-based) in the order wanted; repeats are allowed. */
+  indices: readonly number[];
+  /** Output width in pixels (after rotation). */
+  width: number;
+  /** Output height in pixels (after rotation). */
+  height: number;
+  /** Kill ffmpeg and fail after this many seconds. */
+  timeoutSeconds: number;
+  /** Decoder threads per ffmpeg process, default 1 (parallel processes fill the cores); 0: ffmpeg chooses. */
+  threads?: number;
+}
+
+/** A decoded clip plus which requested frames ffmpeg could not deliver. */
+export interface DecodedFrames extends Clip {
+  /** The requested source indices, in request order (frame `i` of `data` is source frame `indices[i]`). */
+  indices: number[];
+  /**
+   * Requested indices ffmpeg never produced (past the end, truncated file): their frames are copies of the
+   * last frame that was decoded. Empty when everything came.
+   */
+  missingIndices: number[];
+}
+
+/** Settings of `createRawVideoEncoder`. */
+export interface RawVideoEncoderOptions {
+  /** Width of the frames written. */
+  width: number;
+  /** Height of the frames written. */
+  height: number;
+  /** Frame rate of the output. */
+  fps: number;
+  /** Scale to this (even) height in ffmpeg, keeping the aspect ratio (width rounded to even). */
+  outputHeight?: number;
+  /** x264 constant rate factor (default 18: visually lossless, keeps synthetic patterns crisp). */
+  crf?: number;
+  /** x264 preset (default `veryfast`). */
+  preset?: string;
+}
+
+/** A running H.264 encoder fed with rgb24 frames; the mp4 appears at its path only after `end()` succeeds. */
+export interface RawVideoEncoder {
+  /** Queues one `width * height * 3` rgb24 frame; resolves when the pipe can take more (backpressure). */
+  write(frame: Uint8Array): Promise<void>;
+  /** Finishes the stream, waits for ffmpeg and renames the temp file onto the target. */
+  end(): Promise<void>;
+  /** Stops ffmpeg and removes the temp file; the target is left untouched. */
+  abort(): Promise<void>;
+}
+
+/** ffmpeg ran past its time limit and was killed. */
+class FfmpegTimeout extends Error {}
+
+/** The ffmpeg binary could not be started at all: an installation problem, not a bad video. */
+class FfmpegUnavailable extends Error {}
+
+/** A started ffmpeg command whose outcome is a promise. */
+interface RunningCommand {
+  done: Promise<void>;
+  kill(): void;
+}
+
+/** Runs a prepared command; `kill()` works even before the process has spawned. */
+function runCommand(command: ffmpeg.FfmpegCommand): RunningCommand {
+  let started = false;
+  let killRequested = false;
+  const kill = () => {
+    killRequested = true;
+    if (started) command.kill('SIGKILL');
+  };
+  const done = new Promise<void>((resolve, reject) => {
+    command.on('start', () => {
+      started = true;
+      if (killRequested) command.kill('SIGKILL');
+    });
+    command.on('end', () => resolve());
+    command.on('error', (error: Error) => reject(error));
+  });
+  command.run();
+  return { done, kill };
+}
+
+/** The ffmpeg binary: `FFMPEG_PATH` when set (as fluent-ffmpeg does), else `ffmpeg` on the PATH. */
+function ffmpegBinary(): string {
+  return process.env.FFMPEG_PATH || 'ffmpeg';
+}
+
+/**
+ * Runs one ffmpeg decode, streaming its stdout to `onData`. This hot path spawns ffmpeg directly instead of
+ * through fluent-ffmpeg: the wrapper's per-run preparation measured 10-18 ms of CPU per clip, about 4% of a cold
+ * decode, which the loader pays once per video. Rejects with the last stderr line on a non-zero exit, with
+ * `FfmpegTimeout` after `timeoutSeconds` (the process is killed), or with `FfmpegUnavailable` when it cannot start.
+ */
+function runRawDecode(args: readonly string[], timeoutSeconds: number, onData: (chunk: Buffer) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(ffmpegBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutSeconds * 1000);
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString('utf8')).slice(-4000);
+    });
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(new FfmpegUnavailable(`cannot run ${ffmpegBinary()}: ${error.message}`));
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (timedOut) reject(new FfmpegTimeout(`timed out after ${timeoutSeconds}s`));
+      else if (code === 0) resolve();
+      else reject(new Error(`ffmpeg exited with ${signal ?? `code ${code}`}\n${stderr}`));
+    });
+  });
+}
+
+/** The last meaningful line of an ffmpeg error (fluent-ffmpeg appends the whole stderr). */
+function ffmpegReason(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const lines = message
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
+  return lines.length > 1 ? `${lines[0]} (${lines[lines.length - 1]})` : (lines[0] ?? 'unknown ffmpeg error');
+}
+
+/** A number from ffprobe's key=value output: numbers, numeric strings, or `N/A`/fractions (-> undefined). */
+const probeNumber = z
+  .unknown()
+  .optional()
+  .transform((value): number | undefined => {
+    const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+    return Number.isFinite(n) ? n : undefined;
+  });
+
+const probeStreamSchema = z.object({
+  codec_type: z.string().optional(),
+  codec_name: z.string().optional(),
+  width: probeNumber,
+  height: probeNumber,
+  avg_frame_rate: z.unknown().optional(),
+  r_frame_rate: z.unknown().optional(),
+  nb_frames: probeNumber,
+  duration: probeNumber,
+  /** fluent-ffmpeg flattens `[SIDE_DATA]` blocks into the stream, so the display matrix rotation lands here. */
+  rotation: probeNumber,
+  tags: z.record(z.string(), z.unknown()).optional(),
+});
+
+const probeDataSchema = z.object({
+  streams: z.array(z.unknown()),
+  format: z.object({ duration: probeNumber }).partial().optional(),
+});
+
+/** Parses `30000/1001`, `24/1` or `25`; `0/0` and junk give undefined. */
+function parseRate(value: unknown): number | undefined {
+  if (typeof value === 'number') return value > 0 ? value : undefined;
+  if (typeof value !== 'string') return undefined;
+  const [num, den] = value.split('/').map(Number);
+  const rate = den === undefined ? num : num / den;
+  return Number.isFinite(rate) && rate > 0 ? rate : undefined;
+}
+
+/** Fails with a `VideoDecodeError` unless `file` is a non-empty regular file. */
+async function assertReadableVideoFile(file: string): Promise<void> {
+  let stat;
+  try {
+    stat = await fs.stat(file);
+  } catch {
+    throw new VideoDecodeError(file, 'file not found');
+  }
+  if (!stat.isFile()) throw new VideoDecodeError(file, 'not a regular file');
+  if (stat.size === 0) throw new VideoDecodeError(file, 'empty file (0 bytes)');
+}
+
+/** Probes a video's first video stream; a missing, empty, corrupt or video-less file is a `VideoDecodeError`. */
+export async function probeVideo(file: string): Promise<VideoProbe> {
+  await assertReadableVideoFile(file);
+  const raw = await new Promise<unknown>((resolve, reject) => {
+    ffmpeg.ffprobe(file, (error: unknown, data: unknown) => {
+      if (error) reject(new VideoDecodeError(file, `cannot probe (corrupt or not a video?): ${ffmpegReason(error)}`));
+      else resolve(data);
+    });
+  });
+  const data = probeDataSchema.safeParse(raw);
+  if (!data.success) throw new VideoDecodeError(file, 'ffprobe output has no stream list');
+  const video = data.data.streams
+    .map((stream) => probeStreamSchema.safeParse(stream))
+    .find((parsed) => parsed.success && parsed.data.codec_type === 'video');
+  if (!video?.success) throw new VideoDecodeError(file, 'no video stream');
+  const stream = video.data;
+  if (!stream.width || !stream.height) throw new VideoDecodeError(file, 'video stream has no frame size');
+  const fps = parseRate(stream.avg_frame_rate) ?? parseRate(stream.r_frame_rate);
+  const durationSeconds = stream.duration ?? data.data.format?.duration;
+  if (fps === undefined) throw new VideoDecodeError(file, 'video stream has no frame rate');
+  const numFrames =
+    stream.nb_frames !== undefined && stream.nb_frames > 0
+      ? stream.nb_frames
+      : durationSeconds !== undefined
+        ? Math.round(durationSeconds * fps)
+        : 0;
+  if (numFrames <= 0) throw new VideoDecodeError(file, 'video stream has no frames');
+  const tagRotation = probeNumber.parse(stream.tags?.rotate);
+  const rotation = stream.rotation ?? tagRotation ?? 0;
+  const quarterTurn = Math.abs(Math.round(rotation / 90)) % 2 === 1;
+  return {
+    file,
+    durationSeconds: durationSeconds ?? numFrames / fps,
+    fps,
+    numFrames,
+    width: quarterTurn ? stream.height : stream.width,
+    height: quarterTurn ? stream.width : stream.height,
+    rotation,
+    codec: stream.codec_name ?? 'unknown',
+  };
+}
+
+/**
+ * The `select` expression for sorted, distinct frame indices: runs become `between(n,a,b)`, singles `eq(n,i)`.
+ * Commas are escaped for the filtergraph parser.
+ */
+export function selectExpression(sortedUnique: readonly number[]): string {
+  const terms: string[] = [];
+  for (let i = 0; i < sortedUnique.length; ) {
+    let j = i;
+    while (j + 1 < sortedUnique.length && sortedUnique[j + 1] === sortedUnique[j] + 1) j++;
+    terms.push(
+      j === i ? `eq(n\\,${sortedUnique[i]})` : `between(n\\,${sortedUnique[i]}\\,${sortedUnique[j]})`,
+    );
+    i = j + 1;
+  }
+  return terms.join('+');
+}
+
+/**
+ * Decodes exactly the requested source frames as rgb24 at `width x height` (after rotation; ffmpeg autorotates).
+ * `select` runs before `scale`, so only kept frames are scaled, and `-frames:v` stops decoding after the last one.
+ * If fewer frames come than asked (index past the end, truncated file), the rest copy the last decoded frame and
+ * are listed in `missingIndices`; no frame at all is a `VideoDecodeError`, as is a timeout (ffmpeg is killed).
+ */
+export async function decodeFrames(file: string, options: DecodeFramesOptions): Promise<DecodedFrames> {
+  const { indices, width, height, timeoutSeconds } = options;
+  if (indices.length === 0) throw new RangeError(`decodeFrames(${file}): no frame indices requested`);
+  for (const index of indices) {
+    if (!Number.isInteger(index) || index < 0) {
+      throw new RangeError(`decodeFrames(${file}): frame index must be a non-negative integer, got ${index}`);
+    }
+  }
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
+    throw new RangeError(`decodeFrames(${file}): size must be positive integers, got ${width}x${height}`);
+  }
+  await assertReadableVideoFile(file);
+  const unique = [...new Set(indices)].sort((a, b) => a - b);
+  const assembler = new RawFrameAssembler(width * height * 3, unique.length);
+  const args = [
+    ...['-nostdin', '-hide_banner', '-loglevel', 'error', '-threads', String(options.threads ?? 1), '-i', file],
+    ...['-an', '-sn', '-dn', '-vf', `select=${selectExpression(unique)},scale=${width}:${height}`],
+    ...['-fps_mode', 'passthrough', '-frames:v', String(unique.length), '-pix_fmt', 'rgb24', '-f', 'rawvideo', 'pipe:1'],
+  ];
+  let failure: unknown;
+  try {
+    await runRawDecode(args, timeoutSeconds, (chunk) => assembler.push(chunk));
+  } catch (error) {
+    failure = error;
+  }
+  if (failure instanceof FfmpegUnavailable) throw failure;
+  const got = assembler.completeFrames;
+  if (got === 0 || failure instanceof FfmpegTimeout) {
+    const reason = failure === undefined ? 'no frames decoded' : ffmpegReason(failure);
+    throw new VideoDecodeError(file, `cannot decode frames [${unique.join(', ')}]: ${reason}`);
+  }
+  const frameSize = width * height * 3;
+  const decoded = assembler.frames();
+  const missing = new Set(unique.slice(got));
+  if (got === indices.length && unique.every((index, i) => index === indices[i])) {
+    // Already sorted and distinct (the frame cache's request): the assembled frames are the answer, no copy.
+    return { data: decoded, numFrames: got, width, height, indices: [...indices], missingIndices: [] };
+  }
+  const slotOf = new Map(unique.map((index, slot) => [index, Math.min(slot, got - 1)]));
+  const data = new Uint8Array(indices.length * frameSize);
+  indices.forEach((index, i) => {
+    const slot = slotOf.get(index) ?? got - 1;
+    data.set(decoded.subarray(slot * frameSize, (slot + 1) * frameSize), i * frameSize);
+  });
+  return {
+    data,
+    numFrames: indices.length,
+    width,
+    height,
+    indices: [...indices],
+    missingIndices: [...missing].sort((a, b) => a - b),
+  };
+}
+
+/**
+ * Starts an H.264 encoder (libx264, yuv420p, +faststart mp4) reading rgb24 frames from a pipe. Output goes to a
+ * temp file beside `outFile`, renamed on success and removed on failure or `abort()`.
+ */
+export function createRawVideoEncoder(outFile: string, options: RawVideoEncoderOptions): RawVideoEncoder {
+  const { width, height, fps } = options;
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
+    throw new RangeError(`createRawVideoEncoder(${outFile}): size must be positive integers, got ${width}x${height}`);
+  }
+  if (!(fps > 0)) throw new RangeError(`createRawVideoEncoder(${outFile}): fps must be positive, got ${fps}`);
+  const { outputHeight } = options;
+  if (outputHeight !== undefined && (!Number.isInteger(outputHeight) || outputHeight <= 0 || outputHeight % 2 !== 0)) {
+    throw new RangeError(`createRawVideoEncoder(${outFile}): outputHeight must be a positive even integer, got ${outputHeight}`);
+  }
+  const frameSize = width * height * 3;
+  mkdirSync(path.dirname(outFile), { recursive: true });
+  const temp = path.join(
+    path.dirname(outFile),
+    `.${path.basename(outFile)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
+  );
+  // yuv420p needs even dimensions: scale to the requested height, or round odd sizes down by one pixel.
+  const scale =
+    outputHeight !== undefined
+      ? `scale=-2:${outputHeight}`
+      : width % 2 !== 0 || height % 2 !== 0
+        ? 'scale=trunc(iw/2)*2:trunc(ih/2)*2'
+        : undefined;
+  const input = new PassThrough({ highWaterMark: frameSize * 4 });
+  const command = ffmpeg(input)
+    .inputOptions([
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'rgb24',
+      '-s',
+      `${width}x${height}`,
+      '-r',
+      String(fps),
+    ])
+    .outputOptions([
+      '-an',
+      ...(scale ? ['-vf', scale] : []),
+      '-c:v',
+      'libx264',
+      '-preset',
+      options.preset ?? 'veryfast',
+      '-crf',
+      String(options.crf ?? 18),
+      '-pix_fmt',
+      'yuv420p',
+      '-movflags',
+      '+faststart',
+      '-f',
+      'mp4',
+      '-y',
+    ])
+    .output(temp);
+  const running = runCommand(command);
+  let failure: Error | undefined;
+  let state: 'open' | 'ending' | 'done' | 'aborted' = 'open';
+  const failed = running.done.then(
+    () => undefined,
+    (error: unknown) => {
+      failure = new VideoDecodeError(outFile, `encoding failed: ${ffmpegReason(error)}`);
+      return failure;
+    },
+  );
+  const removeTemp = () => fs.rm(temp, { force: true });
+
+  return {
+    async write(frame: Uint8Array): Promise<void> {
+      if (state !== 'open') throw new Error(`${outFile}: encoder is ${state}, cannot write`);
+      if (failure) throw failure;
+      if (frame.length !== frameSize) {
+        throw new RangeError(`${outFile}: frame has ${frame.length} bytes, expected ${width}x${height}x3 = ${frameSize}`);
+      }
+      // Copy: the caller may reuse its buffer as soon as this resolves, before the pipe has flushed it.
+      if (!input.write(Buffer.from(frame))) {
+        const drained = new Promise<undefined>((resolve) => input.once('drain', () => resolve(undefined)));
+        const error = await Promise.race([drained, failed]);
+        if (error) throw error;
+      }
+    },
+    async end(): Promise<void> {
+      if (state !== 'open') throw new Error(`${outFile}: encoder is ${state}, cannot end`);
+      state = 'ending';
+      input.end();
+      const error = await failed;
+      if (error) {
+        state = 'aborted';
+        await removeTemp();
+        throw error;
+      }
+      try {
+        await fs.rename(temp, outFile);
+      } catch (renameError) {
+        await removeTemp();
+        throw renameError;
+      }
+      state = 'done';
+    },
+    async abort(): Promise<void> {
+      if (state === 'done' || state === 'aborted') return;
+      state = 'aborted';
+      running.kill();
+      input.destroy();
+      await failed;
+      await removeTemp();
+    },
+  };
+}

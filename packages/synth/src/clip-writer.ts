@@ -1,0 +1,56 @@
+/** Renders one planned clip and streams its frames into the atomic H.264 encoder of `@a2d/ingest`. */
+import { A2dError, Rng } from '@a2d/core';
+import { createRawVideoEncoder } from '@a2d/ingest';
+import { ClipRenderer } from './clip-renderer';
+import type { PlannedClip } from './dataset-plan';
+import { composeScene, type ClipScene } from './scene';
+
+/** x264 quality of generated clips: thin limbs and patterns survive scaling, files stay small. */
+const ENCODE_CRF = 23;
+
+/** The scene of a planned clip (pure function of the clip's seed and format). */
+export function sceneOfClip(clip: PlannedClip): ClipScene {
+  return composeScene(new Rng(clip.seed).fork('scene'), {
+    actor: clip.actor,
+    action: clip.action,
+    width: clip.renderWidth,
+    height: clip.renderHeight,
+    fps: clip.fps,
+    numFrames: clip.numFrames,
+  });
+}
+
+/** Thrown when a write is cancelled through its `AbortSignal`. */
+export class GenerationAbortedError extends A2dError {
+  constructor(readonly file: string) {
+    super(`${file}: generation aborted`);
+  }
+}
+
+/**
+ * Writes the clip to `file` (an `.mp4` that appears only when complete). On failure or abort the
+ * partial output is removed and the error rethrown.
+ */
+export async function writeClip(clip: PlannedClip, file: string, signal?: AbortSignal): Promise<void> {
+  const renderer = new ClipRenderer(sceneOfClip(clip));
+  const encoder = createRawVideoEncoder(file, {
+    width: clip.renderWidth,
+    height: clip.renderHeight,
+    fps: clip.fps,
+    outputHeight: clip.height,
+    crf: ENCODE_CRF,
+    preset: clip.encoderPreset,
+  });
+  const frame = new Uint8Array(clip.renderWidth * clip.renderHeight * 3);
+  try {
+    for (let i = 0; i < clip.numFrames; i++) {
+      if (signal?.aborted) throw new GenerationAbortedError(file);
+      renderer.renderFrame(i, frame);
+      await encoder.write(frame);
+    }
+    await encoder.end();
+  } catch (error) {
+    await encoder.abort();
+    throw error;
+  }
+}

@@ -6,5 +6,8 @@ export * from './atomic-write';
 export * from './clip';
 export * from './config/data';
 export * from './config/augment';
+export * from './config/engine';
+export * from './config/loss';
+export * from './config/model';
 export * from './config/root';
 export * from './config/load';

@@ -1,1 +1,16 @@
-// Public surface of @a2d/engine (exports are added as modules land).
+/** @a2d/engine: the tfjs instance every package uses, backend selection, and wasm training kernels. */
+
+/** The one tfjs instance of the workspace (import it from here so every package shares its backends). */
+export * as tf from '@tensorflow/tfjs';
+export { initEngine, installHint, backendPreference, realEnvironment } from './init-engine';
+export type { EngineEnvironment, EngineInfo, InitEngineOptions, ResolvedBackend } from './init-engine';
+export { BackendUnavailableError } from './backend-unavailable-error';
+export type { EngineBackend } from '@a2d/core';
+export { batchNormTraining } from './batch-norm-training';
+export type { BatchNormTrainingResult } from './batch-norm-training';
+export { registerWasmTrainingKernels, wasmTrainingKernelNames } from './wasm/training-kernels';
+export { useInstalledWasmBinaries } from './wasm/wasm-binaries';
+export { DataParallelTrainer } from './data-parallel/data-parallel-trainer';
+export type { DataParallelOptions } from './data-parallel/data-parallel-trainer';
+export { splitBatch } from './data-parallel/replica';
+export type { BatchPayload, Replica, ReplicaSpec, TensorPayload } from './data-parallel/replica';

@@ -2,6 +2,9 @@
 import { z } from 'zod';
 import { dataConfigSchema } from './data';
 import { augmentConfigSchema } from './augment';
+import { engineConfigSchema } from './engine';
+import { lossConfigSchema } from './loss';
+import { modelConfigSchema } from './model';
 
 /** The whole configuration; sections are added by the packages that own them. */
 export const a2dConfigSchema = z.object({
@@ -9,6 +12,9 @@ export const a2dConfigSchema = z.object({
   seed: z.number().int().nonnegative().default(0),
   data: dataConfigSchema.prefault({}),
   augment: augmentConfigSchema.prefault({}),
+  engine: engineConfigSchema.prefault({}),
+  loss: lossConfigSchema.prefault({}),
+  model: modelConfigSchema.prefault({}),
 });
 
 export type A2dConfig = z.infer<typeof a2dConfigSchema>;

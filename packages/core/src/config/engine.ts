@@ -1,0 +1,19 @@
+/** Engine configuration: which tfjs backend runs the model. */
+import { z } from 'zod';
+
+/**
+ * `auto` takes the fastest backend available: tfjs-node-gpu > tfjs-node > wasm > cpu.
+ * `tensorflow-gpu` and `tensorflow` need the optional `@tensorflow/tfjs-node-gpu` / `@tensorflow/tfjs-node`.
+ */
+export const engineBackendSchema = z.enum(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']);
+
+/** A backend name as the config and `--backend` take it. */
+export type EngineBackend = z.infer<typeof engineBackendSchema>;
+
+/** The engine section of the config tree. */
+export const engineConfigSchema = z.object({
+  /** Backend to run on; an explicit choice that is not installed fails with how to install it. */
+  backend: engineBackendSchema.default('auto'),
+});
+
+export type EngineConfig = z.infer<typeof engineConfigSchema>;

@@ -1,0 +1,94 @@
+/** Model configuration: the backbone, the temporal transformers, the step-2 conditioning and decoding. */
+import { z } from 'zod';
+import { NUM_ACTIONS } from '../taxonomy';
+
+/** Every 2D backbone the `layers` package can build, by name (`tiny` is the test and default CPU variant). */
+export const BACKBONE_NAMES = [
+  'tiny',
+  'resnet18',
+  'resnet34',
+  'resnet50',
+  'resnet101',
+  'efficientnet-b0',
+  'efficientnet-b1',
+  'efficientnet-b2',
+  'efficientnet-b3',
+  'efficientnet-b4',
+] as const;
+
+/** A backbone name as the config takes it. */
+export const backboneNameSchema = z.enum(BACKBONE_NAMES);
+
+/** A backbone name. */
+export type BackboneName = z.infer<typeof backboneNameSchema>;
+
+/**
+ * Which action step 2 is conditioned on during training (inference always feeds step 1's prediction).
+ * `scheduled` is scheduled sampling (Bengio et al. 2015): per clip, the prediction replaces the ground truth
+ * with a probability that rises from 0 at the start of training to `finalPredictionProb` at the end.
+ */
+export const conditioningConfigSchema = z.object({
+  mode: z.enum(['ground-truth', 'predicted', 'scheduled']).default('scheduled'),
+  /** Shape of the rise: `linear`, or `inverse-sigmoid` (flat at both ends, steepest at `midpoint`). */
+  schedule: z.enum(['inverse-sigmoid', 'linear']).default('inverse-sigmoid'),
+  /** Probability of feeding the prediction at the end of training; 1 trains on what inference will see. */
+  finalPredictionProb: z.number().min(0).max(1).default(1),
+  /** `inverse-sigmoid` only: training progress (0..1) at which half of `finalPredictionProb` is reached. */
+  midpoint: z.number().gt(0).lt(1).default(0.5),
+  /** `inverse-sigmoid` only: slope at the midpoint, in units of training progress. */
+  steepness: z.number().positive().default(10),
+});
+
+/** Constrained decoding: re-score the top-k actions with step 2 and keep the best valid A2D pair. */
+export const constrainedDecodingConfigSchema = z.object({
+  /** Report constrained decoding next to plain sequential decoding. */
+  enabled: z.boolean().default(true),
+  /** Actions re-scored per clip (step 2 runs once per candidate). */
+  topK: z.number().int().min(1).max(NUM_ACTIONS).default(3),
+});
+
+/** The model section of the config tree (defaults sized for a CPU run). */
+export const modelConfigSchema = z
+  .object({
+    /** Per-frame 2D backbone. */
+    backbone: backboneNameSchema.default('tiny'),
+    /** One backbone feeds both steps (half the compute); false gives the actor step its own. */
+    sharedBackbone: z.boolean().default(true),
+    /** Width of the temporal tokens, the attention and the fusion MLP. */
+    hiddenDim: z.number().int().positive().default(64),
+    /** Attention heads; must divide `hiddenDim`. */
+    numHeads: z.number().int().positive().default(4),
+    /** Transformer blocks per stream. */
+    numLayers: z.number().int().positive().default(2),
+    /** Hidden width of each transformer MLP as a multiple of `hiddenDim`. */
+    mlpRatio: z.number().positive().default(2),
+    /** Dropout on token and head features. */
+    dropout: z.number().min(0).lt(1).default(0.1),
+    /** Dropout on attention probabilities. */
+    attentionDropout: z.number().min(0).lt(1).default(0.1),
+    /** Stochastic depth: drop probability of the deepest residual branch (lower ones scale linearly). */
+    dropPathRate: z.number().min(0).lt(1).default(0.1),
+    /** Relative distances beyond this share one learned attention bias (Shaw et al. 2018 clipping). */
+    maxRelativeDistance: z.number().int().positive().default(8),
+    /** Width of the learned action embedding that conditions step 2. */
+    actionEmbeddingDim: z.number().int().positive().default(32),
+    conditioning: conditioningConfigSchema.prefault({}),
+    constrainedDecoding: constrainedDecodingConfigSchema.prefault({}),
+  })
+  .superRefine((model, context) => {
+    if (model.hiddenDim % model.numHeads !== 0) {
+      context.addIssue({
+        code: 'custom',
+        message: `expected a divisor of hiddenDim (${model.hiddenDim})`,
+        path: ['numHeads'],
+        input: model.numHeads,
+      });
+    }
+  });
+
+/** How step 2's training action is chosen. */
+export type ConditioningConfig = z.infer<typeof conditioningConfigSchema>;
+/** Constrained decoding settings. */
+export type ConstrainedDecodingConfig = z.infer<typeof constrainedDecodingConfigSchema>;
+/** The resolved model section. */
+export type ModelConfig = z.infer<typeof modelConfigSchema>;

@@ -1,0 +1,49 @@
+/**
+ * Registers the wasm kernels that training needs and tfjs's wasm backend lacks or gets wrong.
+ * Idempotent: a second call changes nothing; kernels already replaced by ours stay ours.
+ */
+import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs';
+// Registers tfjs's own wasm kernels first, so ours replace them rather than being replaced later.
+import '@tensorflow/tfjs-backend-wasm';
+import { batchNormGradConfig, channelMomentsConfig } from './batch-norm-kernels';
+import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter';
+import { conv2dBackpropInputConfig } from './conv2d-backprop-input';
+import { conv3dBackpropFilterConfig, conv3dBackpropInputConfig } from './conv3d-backprop';
+import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise-backprop';
+import { identityConfig } from './identity';
+import { maxPoolGradConfig } from './max-pool-grad';
+import { unsortedSegmentSumConfig } from './unsorted-segment-sum';
+
+/** Every kernel we register for `wasm`, by name. */
+export const wasmTrainingKernels: readonly KernelConfig[] = [
+  conv2dBackpropFilterConfig,
+  conv2dBackpropInputConfig,
+  depthwiseBackpropFilterConfig,
+  depthwiseBackpropInputConfig,
+  unsortedSegmentSumConfig,
+  conv3dBackpropFilterConfig,
+  conv3dBackpropInputConfig,
+  channelMomentsConfig,
+  batchNormGradConfig,
+  maxPoolGradConfig,
+  identityConfig,
+];
+
+/** Names of the kernels registered by `registerWasmTrainingKernels`. */
+export const wasmTrainingKernelNames: readonly string[] = wasmTrainingKernels.map((k) => k.kernelName);
+
+/**
+ * Makes our kernels the `wasm` implementations of their names (replacing tfjs's where one exists).
+ * Returns the names that were (re)registered by this call; empty when everything was already ours.
+ */
+export function registerWasmTrainingKernels(): string[] {
+  const changed: string[] = [];
+  for (const config of wasmTrainingKernels) {
+    const current = getKernel(config.kernelName, 'wasm') as KernelConfig | undefined;
+    if (current?.kernelFunc === config.kernelFunc) continue;
+    if (current) unregisterKernel(config.kernelName, 'wasm');
+    registerKernel(config);
+    changed.push(config.kernelName);
+  }
+  return changed;
+}

@@ -3,37 +3,13 @@
  * one builder per family), and the registry that builds a backbone from its name.
  */
 import type { tf } from '@a2d/engine';
-import { ConfigError } from '@a2d/core';
+import { BACKBONE_NAMES, ConfigError, type BackboneName } from '@a2d/core';
 import { createEfficientNet, efficientNetVariants, type EfficientNetName } from './efficientnet';
 import { createResNet, resNetVariants, type ResNetName } from './resnet';
 import { createTinyBackbone } from './tiny';
 
-/** Every registered backbone. */
-export type BackboneName =
-  | 'tiny'
-  | 'resnet18'
-  | 'resnet34'
-  | 'resnet50'
-  | 'resnet101'
-  | 'efficientnet-b0'
-  | 'efficientnet-b1'
-  | 'efficientnet-b2'
-  | 'efficientnet-b3'
-  | 'efficientnet-b4';
-
-/** Every registered backbone name, smallest family first (the order benches and tests list them in). */
-export const BACKBONE_NAMES: readonly BackboneName[] = [
-  'tiny',
-  'resnet18',
-  'resnet34',
-  'resnet50',
-  'resnet101',
-  'efficientnet-b0',
-  'efficientnet-b1',
-  'efficientnet-b2',
-  'efficientnet-b3',
-  'efficientnet-b4',
-];
+// The backbone names are part of the config vocabulary (`model.backbone`), so core owns the list.
+export { BACKBONE_NAMES, type BackboneName } from '@a2d/core';
 
 /** Options shared by every backbone family. */
 export interface BackboneOptions {
@@ -41,7 +17,7 @@ export interface BackboneOptions {
   dropPathRate?: number;
   /** Layer name prefix, e.g. 'action_backbone/', so two backbones can live in one model. */
   namePrefix?: string;
-  /** Seed of the stochastic-depth masks (each DropPath layer derives its own stream from it and its name); default 0. */
+  /** Seed of the weight initializers and stochastic-depth masks (each layer derives its own from it and its full name); default 0. */
   seed?: number;
 }
 

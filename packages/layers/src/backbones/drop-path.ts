@@ -4,10 +4,8 @@
  * output is unchanged; at inference the layer is the identity.
  */
 import { tf } from '@a2d/engine';
-import { hashString, Rng } from '@a2d/core';
-
-type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
-type CallKwargs = Parameters<tf.layers.Layer['call']>[1];
+import { Rng } from '@a2d/core';
+import { isTraining, type Kwargs, type LayerArgs } from '../layer-types';
 
 /** Arguments of the `DropPath` layer. */
 export interface DropPathArgs extends LayerArgs {
@@ -36,11 +34,11 @@ export class DropPath extends tf.layers.Layer {
     this.supportsMasking = true;
   }
 
-  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs): tf.Tensor {
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor {
     return tf.tidy(() => {
       const x = Array.isArray(inputs) ? inputs[0] : inputs;
       if (x === undefined) throw new TypeError(`DropPath ${this.name}: expected one input`);
-      if (kwargs.training !== true || this.rate === 0) return tf.clone(x);
+      if (!isTraining(kwargs) || this.rate === 0) return x;
       const batch = x.shape[0] ?? 1;
       const keep = 1 - this.rate;
       // Drawn on the JS side from our own seeded stream, so a run's masks depend only on its seed.
@@ -59,11 +57,6 @@ export class DropPath extends tf.layers.Layer {
   }
 }
 tf.serialization.registerClass(DropPath);
-
-/** Seed of the DropPath layer called `layerName` in a backbone seeded with `seed` (independent streams per layer). */
-export function dropPathSeed(seed: number, layerName: string): number {
-  return hashString(`${seed}:${layerName}`);
-}
 
 /** Linear stochastic-depth schedule (timm's): block `index` of `count` gets `maxRate * index / (count - 1)`, 0 for the first, `maxRate` for the last. */
 export function dropPathRateAt(maxRate: number, index: number, count: number): number {

@@ -7,7 +7,7 @@ import { tf } from '@a2d/engine';
 import { BackboneLayers, channelsOf } from './backbone-layers';
 import type { Backbone, BackboneOptions } from './backbone';
 import { convBnAct, globalAveragePool, type BatchNormSettings } from './conv-bn-act';
-import { DropPath, dropPathRateAt, dropPathSeed } from './drop-path';
+import { DropPath, dropPathRateAt } from './drop-path';
 import { squeezeExcitation } from './squeeze-excitation';
 
 /** One stage of the B0 network before scaling. */
@@ -73,10 +73,8 @@ export function roundRepeats(repeats: number, depth: number): number {
 /** Builds an EfficientNet variant; `dropPathRate` (default 0.2, the paper's) applies to the MBConv skip blocks. */
 export function createEfficientNet(name: EfficientNetName, options: BackboneOptions = {}): Backbone {
   const variant: EfficientNetVariant = efficientNetVariants[name];
-  const prefix = options.namePrefix ?? '';
-  const layers = new BackboneLayers(prefix);
+  const layers = new BackboneLayers(options.namePrefix ?? '', options.seed ?? 0);
   const maxRate = options.dropPathRate ?? defaultDropPathRate;
-  const seed = options.seed ?? 0;
   const blockCount = efficientNetB0Stages.reduce((sum, stage) => sum + roundRepeats(stage.repeats, variant.depth), 0);
   const featureDim = roundFilters(topFilters, variant.width);
 
@@ -112,7 +110,7 @@ export function createEfficientNet(name: EfficientNetName, options: BackboneOpti
     });
     if (strides !== 1 || channelsOf(x) !== filtersOut) return y;
     if (rate > 0) {
-      y = layers.apply(`${block}drop`, (layerName) => new DropPath({ name: layerName, rate, seed: dropPathSeed(seed, `${prefix}${block}drop`) }), y);
+      y = layers.apply(`${block}drop`, (layerName, layerSeed) => new DropPath({ name: layerName, rate, seed: layerSeed }), y);
     }
     return layers.apply(`${block}add`, (layerName) => tf.layers.add({ name: layerName }), [y, x]);
   }

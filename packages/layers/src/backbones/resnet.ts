@@ -6,7 +6,7 @@ import { tf } from '@a2d/engine';
 import { BackboneLayers, channelsOf } from './backbone-layers';
 import type { Backbone, BackboneOptions } from './backbone';
 import { convBnAct, globalAveragePool, type BatchNormSettings } from './conv-bn-act';
-import { DropPath, dropPathRateAt, dropPathSeed } from './drop-path';
+import { DropPath, dropPathRateAt } from './drop-path';
 
 /** The residual block kinds: two 3x3 convolutions, or 1x1 -> 3x3 -> 1x1 with 4x expansion. */
 export type ResNetBlock = 'basic' | 'bottleneck';
@@ -37,11 +37,9 @@ const resNetResolution = 224;
 /** Builds a ResNet variant; `dropPathRate` (default 0) applies to the residual branches, rising linearly with depth. */
 export function createResNet(name: ResNetName, options: BackboneOptions = {}): Backbone {
   const variant: ResNetVariant = resNetVariants[name];
-  const layers = new BackboneLayers(options.namePrefix ?? '');
+  const layers = new BackboneLayers(options.namePrefix ?? '', options.seed ?? 0);
   const maxRate = options.dropPathRate ?? 0;
-  const seed = options.seed ?? 0;
   const blockCount = variant.layers.reduce((a, b) => a + b, 0);
-  const prefix = options.namePrefix ?? '';
 
   function residualBlock(x: tf.SymbolicTensor, block: string, width: number, strides: number, rate: number): tf.SymbolicTensor {
     const outChannels = width * expansion[variant.block];
@@ -64,7 +62,7 @@ export function createResNet(name: ResNetName, options: BackboneOptions = {}): B
     }
     const shortcut = strides !== 1 || channelsOf(x) !== outChannels ? convBnAct(layers, x, unit(0, outChannels, 1, strides, false)) : x;
     if (rate > 0) {
-      branch = layers.apply(`${block}_drop`, (layerName) => new DropPath({ name: layerName, rate, seed: dropPathSeed(seed, `${prefix}${block}_drop`) }), branch);
+      branch = layers.apply(`${block}_drop`, (layerName, layerSeed) => new DropPath({ name: layerName, rate, seed: layerSeed }), branch);
     }
     const sum = layers.apply(`${block}_add`, (layerName) => tf.layers.add({ name: layerName }), [shortcut, branch]);
     return layers.apply(`${block}_out`, (layerName) => tf.layers.activation({ name: layerName, activation: 'relu' }), sum);

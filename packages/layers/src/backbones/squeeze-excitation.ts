@@ -4,6 +4,7 @@
  */
 import { tf } from '@a2d/engine';
 import { channelsOf, type BackboneLayers } from './backbone-layers';
+import { convInitializer } from './conv-bn-act';
 
 /** Gates the channels of `x` ([N, H, W, C]) by an SE bottleneck of `squeezeChannels`; `block` prefixes the layer names. */
 export function squeezeExcitation(layers: BackboneLayers, x: tf.SymbolicTensor, squeezeChannels: number, block: string): tf.SymbolicTensor {
@@ -12,12 +13,12 @@ export function squeezeExcitation(layers: BackboneLayers, x: tf.SymbolicTensor, 
   gate = layers.apply(`${block}se_reshape`, (name) => tf.layers.reshape({ name, targetShape: [1, 1, channels] }), gate);
   gate = layers.apply(
     `${block}se_reduce`,
-    (name) => tf.layers.conv2d({ name, filters: squeezeChannels, kernelSize: 1, padding: 'same', activation: 'swish' }),
+    (name, seed) => tf.layers.conv2d({ name, filters: squeezeChannels, kernelSize: 1, padding: 'same', activation: 'swish', kernelInitializer: convInitializer(seed) }),
     gate,
   );
   gate = layers.apply(
     `${block}se_expand`,
-    (name) => tf.layers.conv2d({ name, filters: channels, kernelSize: 1, padding: 'same', activation: 'sigmoid' }),
+    (name, seed) => tf.layers.conv2d({ name, filters: channels, kernelSize: 1, padding: 'same', activation: 'sigmoid', kernelInitializer: convInitializer(seed) }),
     gate,
   );
   return layers.apply(`${block}se_excite`, (name) => tf.layers.multiply({ name }), [x, gate]);

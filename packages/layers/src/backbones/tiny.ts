@@ -13,7 +13,7 @@ const batchNorm: BatchNormSettings = { epsilon: 1e-5, momentum: 0.9 };
 
 /** Builds the tiny backbone (it has no residual blocks, so `dropPathRate` does not apply). */
 export function createTinyBackbone(options: BackboneOptions = {}): Backbone {
-  const layers = new BackboneLayers(options.namePrefix ?? '');
+  const layers = new BackboneLayers(options.namePrefix ?? '', options.seed ?? 0);
   const channels = tinyVariant.stageChannels;
   return {
     name: 'tiny',

@@ -50,3 +50,20 @@ export function transposedConvPhase(
   const pa = Math.max(0, count + crop + taps - 1 - outSize - pb);
   return { count, firstTap, taps, padBefore: pb, padAfter: pa, crop, outSize: outSize + pb + pa - taps + 1 };
 }
+
+/** Sizes, strides and leading padding of one NHWC 2D convolution, as its gradient kernels need them. */
+export interface Conv2DGeometry {
+  batch: number;
+  inHeight: number;
+  inWidth: number;
+  inChannels: number;
+  outHeight: number;
+  outWidth: number;
+  outChannels: number;
+  filterHeight: number;
+  filterWidth: number;
+  strideHeight: number;
+  strideWidth: number;
+  padTop: number;
+  padLeft: number;
+}

@@ -8,7 +8,7 @@
  * cache (one huge K streams it from memory once per row tile) and bound the scratch memory.
  */
 import { backend_util, type Conv2DBackpropFilterAttrs, type KernelConfig, type NamedAttrMap, type NamedTensorInfoMap, type TensorInfo } from '@tensorflow/tfjs';
-import { validOutputRun } from './conv-geometry';
+import { validOutputRun, type Conv2DGeometry } from './conv-geometry';
 import { matmulRowMajor } from './gemm';
 import { HeapScope } from './heap-scope';
 import { asWasmBackend, f32Region, int32Bytes, wasmCalls, type WasmBackend, kernelInputs } from './wasm-backend';
@@ -17,21 +17,7 @@ import { asWasmBackend, f32Region, int32Bytes, wasmCalls, type WasmBackend, kern
 const CHUNK_ELEMENTS = 1 << 22;
 
 /** Geometry of a 2D convolution's weight gradient (one image layout: NHWC). */
-export interface FilterGradientGeometry {
-  batch: number;
-  inHeight: number;
-  inWidth: number;
-  inChannels: number;
-  outHeight: number;
-  outWidth: number;
-  outChannels: number;
-  filterHeight: number;
-  filterWidth: number;
-  strideHeight: number;
-  strideWidth: number;
-  padTop: number;
-  padLeft: number;
-}
+export type FilterGradientGeometry = Conv2DGeometry;
 
 /**
  * Writes dW[filterHeight, filterWidth, inChannels, outChannels] into the heap block `outId` from x and dy

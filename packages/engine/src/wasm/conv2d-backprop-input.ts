@@ -5,26 +5,12 @@
  * output is interleaved into dx. With stride 1 there is one phase and it writes dx directly.
  */
 import { backend_util, type Conv2DBackpropInputAttrs, type KernelConfig, type NamedAttrMap, type NamedTensorInfoMap, type TensorInfo } from '@tensorflow/tfjs';
-import { transposedConvPhase, type TransposedConvPhase } from './conv-geometry';
+import { transposedConvPhase, type TransposedConvPhase, type Conv2DGeometry } from './conv-geometry';
 import { HeapScope } from './heap-scope';
 import { asWasmBackend, f32Region, wasmCalls, type WasmBackend, kernelInputs } from './wasm-backend';
 
 /** Geometry of a 2D convolution's input gradient (NHWC). */
-export interface InputGradientGeometry {
-  batch: number;
-  inHeight: number;
-  inWidth: number;
-  inChannels: number;
-  outHeight: number;
-  outWidth: number;
-  outChannels: number;
-  filterHeight: number;
-  filterWidth: number;
-  strideHeight: number;
-  strideWidth: number;
-  padTop: number;
-  padLeft: number;
-}
+export type InputGradientGeometry = Conv2DGeometry;
 
 /** Writes dx[batch, inHeight, inWidth, inChannels] into the heap tensor `dx` from dy and the filter [fh, fw, ci, co]. */
 export function conv2dInputGradient(

@@ -1,6 +1,7 @@
 /** Random erasing (torchvision `RandomErasing`): one rectangle, the same on every frame, filled with noise. */
 import { createClip, type Clip, type Rng } from '@a2d/core';
 import type { ClipStep, FrameSize } from './clip-transform';
+import { drawAreaAspectBox } from './area-aspect-box';
 import { assertBoxInside, type CropBox } from './resample-region';
 import { AugmentInputError } from './augment-input-error';
 
@@ -20,8 +21,6 @@ export interface ErasingParams {
   noise: Uint8Array;
 }
 
-const ATTEMPTS = 10;
-
 /**
  * Draws a rectangle as torchvision does: up to 10 tries of (area, log-uniform aspect) strictly smaller
  * than the frame; null when none fits (the clip is then left alone).
@@ -32,19 +31,7 @@ export function drawErasingBox(
   area: readonly [number, number],
   ratio: readonly [number, number],
 ): CropBox | null {
-  const { height, width } = frame;
-  const logLow = Math.log(ratio[0]);
-  const logHigh = Math.log(ratio[1]);
-  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-    const erasedArea = height * width * rng.uniform(area[0], area[1]);
-    const aspect = Math.exp(rng.uniform(logLow, logHigh));
-    const h = Math.round(Math.sqrt(erasedArea * aspect));
-    const w = Math.round(Math.sqrt(erasedArea / aspect));
-    if (h > 0 && w > 0 && h < height && w < width) {
-      return { top: rng.int(0, height - h), left: rng.int(0, width - w), height: h, width: w };
-    }
-  }
-  return null;
+  return drawAreaAspectBox(rng, frame, area, ratio, { aspect: 'height-over-width', fit: 'strictly-inside' });
 }
 
 function drawNoise(rng: Rng, length: number): Uint8Array {

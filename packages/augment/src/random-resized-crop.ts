@@ -1,6 +1,7 @@
 /** Random resized crop (Inception / torchvision `RandomResizedCrop`), one box for the whole clip. */
 import type { Rng } from '@a2d/core';
 import type { ClipStep, FrameSize } from './clip-transform';
+import { drawAreaAspectBox } from './area-aspect-box';
 import { resampleRegion, type CropBox } from './resample-region';
 
 /** Options of the random resized crop. */
@@ -13,8 +14,6 @@ export interface RandomResizedCropOptions {
   ratio: readonly [number, number];
 }
 
-const ATTEMPTS = 10;
-
 /**
  * Draws a crop box exactly as torchvision does: up to 10 tries of (area, log-uniform aspect) that fit,
  * else the largest centred box whose aspect lies in `ratio`. Boxes are whole pixels.
@@ -25,19 +24,9 @@ export function drawResizedCropBox(
   scale: readonly [number, number],
   ratio: readonly [number, number],
 ): CropBox {
+  const drawn = drawAreaAspectBox(rng, frame, scale, ratio, { aspect: 'width-over-height', fit: 'inside' });
+  if (drawn) return drawn;
   const { height, width } = frame;
-  const area = height * width;
-  const logLow = Math.log(ratio[0]);
-  const logHigh = Math.log(ratio[1]);
-  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-    const targetArea = area * rng.uniform(scale[0], scale[1]);
-    const aspect = Math.exp(rng.uniform(logLow, logHigh));
-    const w = Math.round(Math.sqrt(targetArea * aspect));
-    const h = Math.round(Math.sqrt(targetArea / aspect));
-    if (w > 0 && w <= width && h > 0 && h <= height) {
-      return { top: rng.int(0, height - h), left: rng.int(0, width - w), height: h, width: w };
-    }
-  }
   const frameRatio = width / height;
   let w = width;
   let h = height;

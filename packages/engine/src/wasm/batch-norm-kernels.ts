@@ -6,19 +6,13 @@
  * per channel in float64.
  */
 import { util, type KernelConfig, type NamedTensorInfoMap, type TensorInfo } from '@tensorflow/tfjs';
-import { asWasmBackend, f32Region, kernelInputs, type WasmBackend } from './wasm-backend';
+import { asWasmBackend, kernelInputs, tensorRegion } from './wasm-backend';
 
 /** Kernel: x [..., C] -> [mean [C], variance [C]] over every axis but the last (biased variance). */
 export const channelMomentsKernelName = 'A2dChannelMoments';
 
 /** Kernel: (x, dy, mean [C], variance [C], scale [C]; attr varianceEpsilon) -> [dx, dScale [C], dOffset [C]]. */
 export const batchNormGradKernelName = 'A2dBatchNormGrad';
-
-function region(backend: WasmBackend, info: TensorInfo, kernelName: string): Float32Array {
-  const data = backend.dataIdMap.get(info.dataId);
-  if (!data) throw new Error(`${kernelName} (wasm): tensor data not found on the wasm backend`);
-  return f32Region(backend.wasm, data.memoryOffset >>> 2, util.sizeFromShape(info.shape));
-}
 
 function channelMoments(args: { inputs: NamedTensorInfoMap; backend: unknown }): TensorInfo[] {
   const name = channelMomentsKernelName;
@@ -29,7 +23,7 @@ function channelMoments(args: { inputs: NamedTensorInfoMap; backend: unknown }):
   const rows = util.sizeFromShape(x.shape) / channels;
   const mean = backend.makeOutput([channels], 'float32');
   const variance = backend.makeOutput([channels], 'float32');
-  const xs = region(backend, x, name);
+  const xs = tensorRegion(backend, x, name);
   const sum = new Float64Array(channels);
   const sumSquares = new Float64Array(channels);
   for (let r = 0, base = 0; r < rows; r++, base += channels) {
@@ -39,8 +33,8 @@ function channelMoments(args: { inputs: NamedTensorInfoMap; backend: unknown }):
       sumSquares[c] += v * v;
     }
   }
-  const means = region(backend, mean, name);
-  const variances = region(backend, variance, name);
+  const means = tensorRegion(backend, mean, name);
+  const variances = tensorRegion(backend, variance, name);
   for (let c = 0; c < channels; c++) {
     const m = sum[c] / rows;
     means[c] = m;
@@ -59,12 +53,12 @@ function batchNormGrad(args: { inputs: NamedTensorInfoMap; backend: unknown; att
   const dx = backend.makeOutput(x.shape.slice(), 'float32');
   const dScale = backend.makeOutput([channels], 'float32');
   const dOffset = backend.makeOutput([channels], 'float32');
-  const xs = region(backend, x, name);
-  const dys = region(backend, dy, name);
-  const dxs = region(backend, dx, name);
-  const means = region(backend, mean, name);
-  const variances = region(backend, variance, name);
-  const scales = region(backend, scale, name);
+  const xs = tensorRegion(backend, x, name);
+  const dys = tensorRegion(backend, dy, name);
+  const dxs = tensorRegion(backend, dx, name);
+  const means = tensorRegion(backend, mean, name);
+  const variances = tensorRegion(backend, variance, name);
+  const scales = tensorRegion(backend, scale, name);
   const m = Float32Array.from(means);
   const rstd = variances.map((v) => 1 / Math.sqrt(v + epsilon));
   const sumDy = new Float64Array(channels);
@@ -91,8 +85,8 @@ function batchNormGrad(args: { inputs: NamedTensorInfoMap; backend: unknown; att
       dxs[base + c] = k[c] * (dys[base + c] - a[c] - xhat * b[c]);
     }
   }
-  region(backend, dScale, name).set(sumDyXhat);
-  region(backend, dOffset, name).set(sumDy);
+  tensorRegion(backend, dScale, name).set(sumDyXhat);
+  tensorRegion(backend, dOffset, name).set(sumDy);
   return [dx, dScale, dOffset];
 }
 

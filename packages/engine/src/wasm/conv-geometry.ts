@@ -1,4 +1,5 @@
 /** Index arithmetic shared by the convolution gradients (one spatial axis at a time). */
+import type { backend_util } from '@tensorflow/tfjs';
 
 /**
  * The output positions `o` in [0, outSize) whose input `o * stride + tap - padBefore` lies in [0, inSize):
@@ -66,4 +67,14 @@ export interface Conv2DGeometry {
   strideWidth: number;
   padTop: number;
   padLeft: number;
+}
+
+/** The gradient kernels' geometry of a tfjs NHWC convolution description. */
+export function conv2dGeometry(info: backend_util.Conv2DInfo): Conv2DGeometry {
+  return {
+    batch: info.batchSize, inHeight: info.inHeight, inWidth: info.inWidth, inChannels: info.inChannels,
+    outHeight: info.outHeight, outWidth: info.outWidth, outChannels: info.outChannels,
+    filterHeight: info.filterHeight, filterWidth: info.filterWidth, strideHeight: info.strideHeight, strideWidth: info.strideWidth,
+    padTop: info.padInfo.top, padLeft: info.padInfo.left,
+  };
 }

@@ -5,9 +5,9 @@
  * output is interleaved into dx. With stride 1 there is one phase and it writes dx directly.
  */
 import { backend_util, type Conv2DBackpropInputAttrs, type KernelConfig, type NamedAttrMap, type NamedTensorInfoMap, type TensorInfo } from '@tensorflow/tfjs';
-import { transposedConvPhase, type TransposedConvPhase, type Conv2DGeometry } from './conv-geometry';
+import { conv2dGeometry, transposedConvPhase, type TransposedConvPhase, type Conv2DGeometry } from './conv-geometry';
 import { HeapScope } from './heap-scope';
-import { asWasmBackend, f32Region, wasmCalls, type WasmBackend, kernelInputs } from './wasm-backend';
+import { asWasmBackend, f32Region, heapTensor, wasmCalls, type WasmBackend, kernelInputs } from './wasm-backend';
 
 /** Geometry of a 2D convolution's input gradient (NHWC). */
 export type InputGradientGeometry = Conv2DGeometry;
@@ -112,22 +112,10 @@ function conv2dBackpropInput(args: { inputs: NamedTensorInfoMap; backend: unknow
     attrs.inputShape, filter.shape as [number, number, number, number], attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, format,
   );
   const out = backend.makeOutput(attrs.inputShape.slice(), 'float32');
-  const dyData = backend.dataIdMap.get(dy.dataId);
-  const filterData = backend.dataIdMap.get(filter.dataId);
-  const outData = backend.dataIdMap.get(out.dataId);
-  if (!dyData || !filterData || !outData) throw new Error('Conv2DBackpropInput (wasm): tensor data not found on the wasm backend');
-  conv2dInputGradient(
-    backend,
-    {
-      batch: info.batchSize, inHeight: info.inHeight, inWidth: info.inWidth, inChannels: info.inChannels,
-      outHeight: info.outHeight, outWidth: info.outWidth, outChannels: info.outChannels,
-      filterHeight: info.filterHeight, filterWidth: info.filterWidth, strideHeight: info.strideHeight, strideWidth: info.strideWidth,
-      padTop: info.padInfo.top, padLeft: info.padInfo.left,
-    },
-    { id: dyData.id },
-    { offset: filterData.memoryOffset >>> 2, size: filter.shape.reduce((a, b) => a * b, 1) },
-    { id: outData.id, offset: outData.memoryOffset >>> 2 },
-  );
+  const dyT = heapTensor(backend, dy, 'Conv2DBackpropInput');
+  const filterT = heapTensor(backend, filter, 'Conv2DBackpropInput');
+  const outT = heapTensor(backend, out, 'Conv2DBackpropInput');
+  conv2dInputGradient(backend, conv2dGeometry(info), dyT, { offset: filterT.offset, size: filter.shape.reduce((a, b) => a * b, 1) }, outT);
   return out;
 }
 

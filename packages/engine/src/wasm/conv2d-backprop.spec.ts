@@ -1,38 +1,30 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '@a2d/core';
-import { normalValues, relativeError, startCpuAndWasm, valuesOn, wasmLeaksOf } from '../testing/backend-pair';
+import { normalValues, relativeError, startCpuAndWasm, valuesOn } from '../testing/backend-pair';
+import { compareBackpropPair, describeConv2DCase, type Conv2DCase, type Conv2DCasePad } from '../testing/backprop-kernel-pair';
 
-type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
-
-interface Case {
-  x: [number, number, number, number];
-  filter: [number, number, number, number];
-  strides: [number, number];
-  pad: Pad;
-}
-
-function outputShape(c: Case): [number, number, number, number] {
+function outputShape(c: Conv2DCase): [number, number, number, number] {
   return tf.backend_util.computeConv2DInfo(c.x, c.filter, c.strides, 1, c.pad).outShape;
 }
 
 /** Random shapes: odd sizes, stride 1-3, filters 1-5 (never larger than the padded input), every padding kind. */
-function randomCases(rng: Rng, count: number): Case[] {
-  const cases: Case[] = [];
+function randomCases(rng: Rng, count: number): Conv2DCase[] {
+  const cases: Conv2DCase[] = [];
   while (cases.length < count) {
     const h = rng.int(1, 11);
     const w = rng.int(1, 11);
     const fh = rng.int(1, Math.min(5, h + 2));
     const fw = rng.int(1, Math.min(5, w + 2));
     const kind = rng.pick(['same', 'valid', 'explicit'] as const);
-    const pad: Pad = kind === 'explicit' ? [[0, 0], [rng.int(0, 2), rng.int(0, 2)], [rng.int(0, 2), rng.int(0, 2)], [0, 0]] : kind;
-    const c: Case = { x: [rng.int(1, 3), h, w, rng.int(1, 6)], filter: [fh, fw, 0, rng.int(1, 6)], strides: [rng.int(1, 3), rng.int(1, 3)], pad };
+    const pad: Conv2DCasePad = kind === 'explicit' ? [[0, 0], [rng.int(0, 2), rng.int(0, 2)], [rng.int(0, 2), rng.int(0, 2)], [0, 0]] : kind;
+    const c: Conv2DCase = { x: [rng.int(1, 3), h, w, rng.int(1, 6)], filter: [fh, fw, 0, rng.int(1, 6)], strides: [rng.int(1, 3), rng.int(1, 3)], pad };
     c.filter[2] = c.x[3];
     if (outputShape(c).every((d) => d > 0)) cases.push(c);
   }
   return cases;
 }
 
-const edgeCases: Case[] = [
+const edgeCases: Conv2DCase[] = [
   { x: [1, 7, 9, 1], filter: [3, 3, 1, 1], strides: [1, 1], pad: 'same' },
   { x: [1, 9, 11, 3], filter: [3, 3, 3, 5], strides: [2, 2], pad: 'same' },
   { x: [2, 8, 8, 4], filter: [3, 3, 4, 6], strides: [2, 2], pad: 'same' },
@@ -47,34 +39,21 @@ const edgeCases: Case[] = [
 
 const cases = [...edgeCases, ...randomCases(new Rng('conv2d-backprop-cases'), 12)];
 
-function describeCase(c: Case): string {
-  return `x ${c.x.join('x')} filter ${c.filter.join('x')} strides ${c.strides.join(',')} pad ${JSON.stringify(c.pad)}`;
-}
-
 describe('wasm Conv2DBackpropFilter / Conv2DBackpropInput', () => {
   beforeAll(startCpuAndWasm);
 
-  it.each(cases.map((c) => [describeCase(c), c] as const))('match cpu: %s', async (_label, c) => {
-    const rng = new Rng(describeCase(c));
-    const dyShape = outputShape(c);
-    const xValues = normalValues(rng, tf.util.sizeFromShape(c.x));
-    const filterValues = normalValues(rng, tf.util.sizeFromShape(c.filter));
-    const dyValues = normalValues(rng, tf.util.sizeFromShape(dyShape));
-    const kernels = () => {
-      const x = tf.tensor4d(xValues, c.x);
-      const filter = tf.tensor4d(filterValues, c.filter);
-      const dy = tf.tensor4d(dyValues, dyShape);
-      const common = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC' };
-      return [
-        tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...common, filterShape: c.filter }) as tf.Tensor,
-        tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, { ...common, inputShape: c.x }) as tf.Tensor,
-      ];
-    };
-    const expected = await valuesOn('cpu', kernels);
-    const actual = await valuesOn('wasm', kernels);
-    expect(relativeError(actual[0], expected[0])).toBeLessThanOrEqual(1e-4);
-    expect(relativeError(actual[1], expected[1])).toBeLessThanOrEqual(1e-4);
-    expect(await wasmLeaksOf(kernels)).toEqual({ tensors: 0, dataIds: 0, heapBlocks: 0 });
+  it.each(cases.map((c) => [describeConv2DCase(c), c] as const))('match cpu: %s', async (_label, c) => {
+    const { filterError, inputError, leaks } = await compareBackpropPair(describeConv2DCase(c), {
+      filterKernel: 'Conv2DBackpropFilter',
+      inputKernel: 'Conv2DBackpropInput',
+      xShape: c.x,
+      filterShape: c.filter,
+      dyShape: outputShape(c),
+      attrs: { strides: c.strides, pad: c.pad, dataFormat: 'NHWC' },
+    });
+    expect(filterError).toBeLessThanOrEqual(1e-4);
+    expect(inputError).toBeLessThanOrEqual(1e-4);
+    expect(leaks).toEqual({ tensors: 0, dataIds: 0, heapBlocks: 0 });
   });
 
   it('gives tf.grads of a strided convolution the same values as cpu', async () => {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { Rng } from '@a2d/core';
-import { normalValues, relativeError, startCpuAndWasm, valuesOn, wasmLeaksOf } from '../testing/backend-pair';
+import { startCpuAndWasm } from '../testing/backend-pair';
+import { compareBackpropPair } from '../testing/backprop-kernel-pair';
 
 interface Case {
   x: [number, number, number, number, number];
@@ -24,24 +24,16 @@ describe('wasm Conv3DBackpropFilterV2 / Conv3DBackpropInputV2 (override wasm one
   beforeAll(startCpuAndWasm);
 
   it.each(cases.map((c) => [describeCase(c), c] as const))('match cpu: %s', async (_label, c) => {
-    const rng = new Rng(describeCase(c));
-    const dyShape = tf.backend_util.computeConv3DInfo(c.x, c.filter, c.strides, 1, c.pad).outShape;
-    const xValues = normalValues(rng, tf.util.sizeFromShape(c.x));
-    const filterValues = normalValues(rng, tf.util.sizeFromShape(c.filter));
-    const dyValues = normalValues(rng, tf.util.sizeFromShape(dyShape));
-    const kernels = () => {
-      const x = tf.tensor5d(xValues, c.x);
-      const filter = tf.tensor5d(filterValues, c.filter);
-      const dy = tf.tensor5d(dyValues, dyShape);
-      return [
-        tf.engine().runKernel('Conv3DBackpropFilterV2', { x, dy }, { strides: c.strides, pad: c.pad, filterShape: c.filter }) as tf.Tensor,
-        tf.engine().runKernel('Conv3DBackpropInputV2', { dy, filter }, { strides: c.strides, pad: c.pad, inputShape: c.x }) as tf.Tensor,
-      ];
-    };
-    const expected = await valuesOn('cpu', kernels);
-    const actual = await valuesOn('wasm', kernels);
-    expect(relativeError(actual[0], expected[0])).toBeLessThanOrEqual(1e-4);
-    expect(relativeError(actual[1], expected[1])).toBeLessThanOrEqual(1e-4);
-    expect(await wasmLeaksOf(kernels)).toEqual({ tensors: 0, dataIds: 0, heapBlocks: 0 });
+    const { filterError, inputError, leaks } = await compareBackpropPair(describeCase(c), {
+      filterKernel: 'Conv3DBackpropFilterV2',
+      inputKernel: 'Conv3DBackpropInputV2',
+      xShape: c.x,
+      filterShape: c.filter,
+      dyShape: tf.backend_util.computeConv3DInfo(c.x, c.filter, c.strides, 1, c.pad).outShape,
+      attrs: { strides: c.strides, pad: c.pad },
+    });
+    expect(filterError).toBeLessThanOrEqual(1e-4);
+    expect(inputError).toBeLessThanOrEqual(1e-4);
+    expect(leaks).toEqual({ tensors: 0, dataIds: 0, heapBlocks: 0 });
   });
 });

@@ -17,18 +17,13 @@ import {
 import { validOutputRun } from './conv-geometry';
 import { matmulRowMajor } from './gemm';
 import { HeapScope } from './heap-scope';
-import { asWasmBackend, f32Region, int32Bytes, wasmCalls, type WasmBackend, kernelInputs } from './wasm-backend';
+import { columnFilterGradient } from './column-filter-gradient';
+import { asWasmBackend, f32Region, heapTensor, int32Bytes, wasmCalls, kernelInputs } from './wasm-backend';
 
-/** Upper bound on the elements of one column chunk (16 MiB of float32). */
+/** Upper bound on the elements of one column chunk of the input gradient (16 MiB of float32, as for the filter's). */
 const CHUNK_ELEMENTS = 1 << 22;
 
 type Conv3DInfo = ReturnType<typeof backend_util.computeConv3DInfo>;
-
-function tensorOffset(backend: WasmBackend, info: TensorInfo, kernelName: string): { id: number; offset: number } {
-  const data = backend.dataIdMap.get(info.dataId);
-  if (!data) throw new Error(`${kernelName} (wasm): tensor data not found on the wasm backend`);
-  return { id: data.id, offset: data.memoryOffset >>> 2 };
-}
 
 function conv3dBackpropFilter(args: { inputs: NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap }): TensorInfo {
   const name = 'Conv3DBackpropFilterV2';
@@ -38,38 +33,18 @@ function conv3dBackpropFilter(args: { inputs: NamedTensorInfoMap; backend: unkno
   if (x.dtype !== 'float32' || dy.dtype !== 'float32') throw new Error(`${name} (wasm): x and dy must be float32`);
   const info = backend_util.computeConv3DInfo(x.shape as [number, number, number, number, number], attrs.filterShape, attrs.strides, 1, attrs.pad);
   const out = backend.makeOutput(info.filterShape.slice(), 'float32');
-  const xT = tensorOffset(backend, x, name);
-  const dyT = tensorOffset(backend, dy, name);
-  const outT = tensorOffset(backend, out, name);
-  const wasm = backend.wasm;
-  const scope = new HeapScope(backend);
-  try {
-    const volume = info.inDepth * info.inHeight * info.inWidth;
-    const outVolume = info.outDepth * info.outHeight * info.outWidth;
-    const rows = info.filterDepth * info.filterHeight * info.filterWidth * info.inChannels;
-    const clipsPerChunk = Math.max(1, Math.min(info.batchSize, Math.floor(CHUNK_ELEMENTS / (rows * outVolume))));
-    const channelsFirst = scope.allocate(info.batchSize * info.inChannels * volume);
-    wasmCalls(wasm).transpose(xT.id, int32Bytes([info.batchSize, volume, info.inChannels]), 3, 0, channelsFirst.id, int32Bytes([0, 2, 1]), 3);
-    const cols = scope.allocate(rows * clipsPerChunk * outVolume);
-    const partial = scope.allocate(rows * info.outChannels);
-    for (let n0 = 0; n0 < info.batchSize; n0 += clipsPerChunk) {
-      const clips = Math.min(clipsPerChunk, info.batchSize - n0);
-      const width = clips * outVolume;
-      fillTransposedColumns3d(f32Region(wasm, channelsFirst.offset, channelsFirst.size), f32Region(wasm, cols.offset, rows * width), info, n0, clips, width);
-      const dyRows = scope.view(dyT.offset + n0 * outVolume * info.outChannels, width * info.outChannels);
-      const first = n0 === 0;
-      matmulRowMajor(wasm, cols.id, rows, width, dyRows.id, info.outChannels, first ? outT.id : partial.id);
-      scope.release(dyRows);
-      if (!first) {
-        const size = rows * info.outChannels;
-        const total = f32Region(wasm, outT.offset, size);
-        const part = f32Region(wasm, partial.offset, size);
-        for (let i = 0; i < size; i++) total[i] += part[i];
-      }
-    }
-  } finally {
-    scope.dispose();
-  }
+  columnFilterGradient(
+    backend,
+    {
+      batch: info.batchSize, inPositions: info.inDepth * info.inHeight * info.inWidth, inChannels: info.inChannels,
+      outPositions: info.outDepth * info.outHeight * info.outWidth, outChannels: info.outChannels,
+      rows: info.filterDepth * info.filterHeight * info.filterWidth * info.inChannels,
+    },
+    heapTensor(backend, x, name),
+    heapTensor(backend, dy, name),
+    heapTensor(backend, out, name),
+    (xT, cols, n0, clips, width) => fillTransposedColumns3d(xT, cols, info, n0, clips, width),
+  );
   return out;
 }
 
@@ -116,9 +91,9 @@ function conv3dBackpropInput(args: { inputs: NamedTensorInfoMap; backend: unknow
   if (dy.dtype !== 'float32' || filter.dtype !== 'float32') throw new Error(`${name} (wasm): dy and filter must be float32`);
   const info = backend_util.computeConv3DInfo(attrs.inputShape, filter.shape as [number, number, number, number, number], attrs.strides, 1, attrs.pad);
   const out = backend.makeOutput(attrs.inputShape.slice(), 'float32');
-  const dyT = tensorOffset(backend, dy, name);
-  const filterT = tensorOffset(backend, filter, name);
-  const outT = tensorOffset(backend, out, name);
+  const dyT = heapTensor(backend, dy, name);
+  const filterT = heapTensor(backend, filter, name);
+  const outT = heapTensor(backend, out, name);
   const wasm = backend.wasm;
   const scope = new HeapScope(backend);
   try {

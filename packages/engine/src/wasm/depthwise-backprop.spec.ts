@@ -1,18 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '@a2d/core';
-import { normalValues, relativeError, startCpuAndWasm, valuesOn, wasmLeaksOf } from '../testing/backend-pair';
+import { normalValues, relativeError, startCpuAndWasm, valuesOn } from '../testing/backend-pair';
+import { compareBackpropPair, describeConv2DCase, type Conv2DCase } from '../testing/backprop-kernel-pair';
 
-type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
-
-interface Case {
-  x: [number, number, number, number];
-  /** [fh, fw, channels, multiplier] */
-  filter: [number, number, number, number];
-  strides: [number, number];
-  pad: Pad;
-}
-
-const cases: Case[] = [
+const cases: Conv2DCase[] = [
   { x: [1, 7, 9, 1], filter: [3, 3, 1, 1], strides: [1, 1], pad: 'same' },
   { x: [2, 9, 11, 3], filter: [3, 3, 3, 2], strides: [2, 2], pad: 'same' },
   { x: [1, 5, 7, 70], filter: [3, 3, 70, 1], strides: [2, 2], pad: 'valid' },
@@ -21,34 +12,21 @@ const cases: Case[] = [
   { x: [2, 8, 8, 65], filter: [3, 3, 65, 2], strides: [2, 2], pad: 'same' },
 ];
 
-function describeCase(c: Case): string {
-  return `x ${c.x.join('x')} filter ${c.filter.join('x')} strides ${c.strides.join(',')} pad ${JSON.stringify(c.pad)}`;
-}
-
 describe('wasm DepthwiseConv2dNativeBackpropFilter / DepthwiseConv2dNativeBackpropInput', () => {
   beforeAll(startCpuAndWasm);
 
-  it.each(cases.map((c) => [describeCase(c), c] as const))('match cpu: %s', async (_label, c) => {
-    const rng = new Rng(describeCase(c));
-    const dyShape = tf.backend_util.computeConv2DInfo(c.x, c.filter, c.strides, 1, c.pad, undefined, true).outShape;
-    const xValues = normalValues(rng, tf.util.sizeFromShape(c.x));
-    const filterValues = normalValues(rng, tf.util.sizeFromShape(c.filter));
-    const dyValues = normalValues(rng, tf.util.sizeFromShape(dyShape));
-    const kernels = () => {
-      const x = tf.tensor4d(xValues, c.x);
-      const filter = tf.tensor4d(filterValues, c.filter);
-      const dy = tf.tensor4d(dyValues, dyShape);
-      const common = { strides: c.strides, pad: c.pad, dilations: [1, 1] };
-      return [
-        tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy }, { ...common, filterShape: c.filter }) as tf.Tensor,
-        tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy, filter }, { ...common, inputShape: c.x }) as tf.Tensor,
-      ];
-    };
-    const expected = await valuesOn('cpu', kernels);
-    const actual = await valuesOn('wasm', kernels);
-    expect(relativeError(actual[0], expected[0])).toBeLessThanOrEqual(1e-4);
-    expect(relativeError(actual[1], expected[1])).toBeLessThanOrEqual(1e-4);
-    expect(await wasmLeaksOf(kernels)).toEqual({ tensors: 0, dataIds: 0, heapBlocks: 0 });
+  it.each(cases.map((c) => [describeConv2DCase(c), c] as const))('match cpu: %s', async (_label, c) => {
+    const { filterError, inputError, leaks } = await compareBackpropPair(describeConv2DCase(c), {
+      filterKernel: 'DepthwiseConv2dNativeBackpropFilter',
+      inputKernel: 'DepthwiseConv2dNativeBackpropInput',
+      xShape: c.x,
+      filterShape: c.filter,
+      dyShape: tf.backend_util.computeConv2DInfo(c.x, c.filter, c.strides, 1, c.pad, undefined, true).outShape,
+      attrs: { strides: c.strides, pad: c.pad, dilations: [1, 1] },
+    });
+    expect(filterError).toBeLessThanOrEqual(1e-4);
+    expect(inputError).toBeLessThanOrEqual(1e-4);
+    expect(leaks).toEqual({ tensors: 0, dataIds: 0, heapBlocks: 0 });
   });
 
   it('gives tf.grads of a depthwise convolution the same values as cpu', async () => {

@@ -15,7 +15,7 @@ import {
   type TensorInfo,
 } from '@tensorflow/tfjs';
 import { validOutputRun } from './conv-geometry';
-import { asWasmBackend, f32Region, type WasmBackend, kernelInputs } from './wasm-backend';
+import { asWasmBackend, tensorRegion, kernelInputs } from './wasm-backend';
 
 type DepthwiseInfo = ReturnType<typeof backend_util.computeConv2DInfo>;
 
@@ -27,12 +27,6 @@ function depthwiseInfo(kernelName: string, xShape: number[], filterShape: number
   );
 }
 
-function region(backend: WasmBackend, info: TensorInfo, kernelName: string): Float32Array {
-  const data = backend.dataIdMap.get(info.dataId);
-  if (!data) throw new Error(`${kernelName} (wasm): tensor data not found on the wasm backend`);
-  return f32Region(backend.wasm, data.memoryOffset >>> 2, info.shape.reduce((a, b) => a * b, 1));
-}
-
 function depthwiseBackpropFilter(args: { inputs: NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap }): TensorInfo {
   const name = 'DepthwiseConv2dNativeBackpropFilter';
   const backend = asWasmBackend(args.backend, name);
@@ -41,8 +35,8 @@ function depthwiseBackpropFilter(args: { inputs: NamedTensorInfoMap; backend: un
   if (x.dtype !== 'float32' || dy.dtype !== 'float32') throw new Error(`${name} (wasm): x and dy must be float32`);
   const info = depthwiseInfo(name, x.shape, attrs.filterShape, attrs);
   const out = backend.makeOutput(info.filterShape.slice(), 'float32');
-  const xs = region(backend, x, name);
-  const dys = region(backend, dy, name);
+  const xs = tensorRegion(backend, x, name);
+  const dys = tensorRegion(backend, dy, name);
   const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, outChannels: CM } = info;
   const M = CM / C;
   const KW = info.filterWidth;
@@ -73,7 +67,7 @@ function depthwiseBackpropFilter(args: { inputs: NamedTensorInfoMap; backend: un
       }
     }
   }
-  region(backend, out, name).set(acc);
+  tensorRegion(backend, out, name).set(acc);
   return out;
 }
 
@@ -85,9 +79,9 @@ function depthwiseBackpropInput(args: { inputs: NamedTensorInfoMap; backend: unk
   if (dy.dtype !== 'float32' || filter.dtype !== 'float32') throw new Error(`${name} (wasm): dy and filter must be float32`);
   const info = depthwiseInfo(name, attrs.inputShape, filter.shape, attrs);
   const out = backend.makeOutput(attrs.inputShape.slice(), 'float32');
-  const dys = region(backend, dy, name);
-  const ws = region(backend, filter, name);
-  const dxs = region(backend, out, name);
+  const dys = tensorRegion(backend, dy, name);
+  const ws = tensorRegion(backend, filter, name);
+  const dxs = tensorRegion(backend, out, name);
   const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, outChannels: CM } = info;
   const M = CM / C;
   const KW = info.filterWidth;

@@ -59,6 +59,18 @@ export function f32Region(wasm: WasmRuntime, offset: number, length: number): Fl
   return new Float32Array(currentBuffer(wasm), offset * 4, length);
 }
 
+/** A tensor's C++ id and float offset in the heap; throws naming the kernel when the wasm backend does not hold it. */
+export function heapTensor(backend: WasmBackend, info: TensorInfo, kernelName: string): { id: number; offset: number } {
+  const data = backend.dataIdMap.get(info.dataId);
+  if (!data) throw new Error(`${kernelName} (wasm): tensor data not found on the wasm backend`);
+  return { id: data.id, offset: data.memoryOffset >>> 2 };
+}
+
+/** A float32 view of the whole tensor `info` (see `f32Region`; `heapTensor` for the error). */
+export function tensorRegion(backend: WasmBackend, info: TensorInfo, kernelName: string): Float32Array {
+  return f32Region(backend.wasm, heapTensor(backend, info, kernelName).offset, info.shape.reduce((a, b) => a * b, 1));
+}
+
 /** An int32 view of `length` elements starting at int32 index `offset` (see `f32Region`). */
 export function i32Region(wasm: WasmRuntime, offset: number, length: number): Int32Array {
   return new Int32Array(currentBuffer(wasm), offset * 4, length);

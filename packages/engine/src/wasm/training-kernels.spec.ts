@@ -9,7 +9,7 @@ describe('registerWasmTrainingKernels', () => {
       ['A2dBatchNormGrad', 'A2dChannelMoments', 'Conv2DBackpropFilter', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'UnsortedSegmentSum'],
     );
     expect([...before].filter(([, kernel]) => kernel !== undefined).map(([name]) => name).sort()).toEqual(
-      ['Conv2DBackpropInput', 'Conv3DBackpropFilterV2', 'Conv3DBackpropInputV2', 'Identity', 'MaxPoolGrad'],
+      ['BatchMatMul', 'Conv2DBackpropInput', 'Conv3DBackpropFilterV2', 'Conv3DBackpropInputV2', 'Identity', 'MaxPoolGrad'],
     );
     expect(registerWasmTrainingKernels()).toEqual(wasmTrainingKernelNames);
     const registered = wasmTrainingKernelNames.map((name) => tf.getKernel(name, 'wasm')?.kernelFunc);

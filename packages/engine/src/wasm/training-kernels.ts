@@ -5,6 +5,7 @@
 import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs';
 // Registers tfjs's own wasm kernels first, so ours replace them rather than being replaced later.
 import '@tensorflow/tfjs-backend-wasm';
+import { batchMatMulConfig } from './batch-mat-mul';
 import { batchNormGradConfig, channelMomentsConfig } from './batch-norm-kernels';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input';
@@ -27,6 +28,7 @@ export const wasmTrainingKernels: readonly KernelConfig[] = [
   batchNormGradConfig,
   maxPoolGradConfig,
   identityConfig,
+  batchMatMulConfig,
 ];
 
 /** Names of the kernels registered by `registerWasmTrainingKernels`. */

@@ -11,3 +11,4 @@ export * from './config/loss';
 export * from './config/model';
 export * from './config/root';
 export * from './config/load';
+export * from './command-line';

@@ -14,16 +14,45 @@ export interface TensorPayload {
 /** Named inputs of one batch (or one worker's shard of it). */
 export type BatchPayload = Record<string, TensorPayload>;
 
-/** One copy of the model inside a worker. */
+/**
+ * Per-call values the trainer sends with a shard (structured-cloneable): e.g. training progress, the step
+ * number, per-clip decisions drawn on the main thread. The replica decides what it reads.
+ */
+export type StepContext = Readonly<Record<string, number | string | boolean | readonly number[] | readonly boolean[]>>;
+
+/** A replica's complete resumable state: named arrays (weights, optimizer moments, EMA) plus JSON (counters, RNG states). */
+export interface ReplicaState {
+  tensors: Record<string, TensorPayload>;
+  json: unknown;
+}
+
+/** One copy of the model inside a worker (or in the main thread for the in-process trainer). */
 export interface Replica {
-  /** Trainable variables, in a fixed order (the same in every replica). */
+  /** Trainable variables, in a fixed order (the same in every replica); gradients are exchanged in this order. */
   variables: tf.Variable[];
-  /** Mean loss over the examples of `inputs` (axis 0 of every input is the example axis). */
-  loss(inputs: Record<string, tf.Tensor>): tf.Scalar;
-  /** Applies averaged gradients (one per variable, in `variables` order). Each replica has its own optimizer state. */
-  optimizer: tf.Optimizer;
-  /** Optional inference: the model's outputs for `inputs`. */
-  predict?(inputs: Record<string, tf.Tensor>): tf.Tensor;
+  /**
+   * Mean loss over the examples of `inputs` (axis 0 of every input is the example axis). Runs inside
+   * `tf.variableGrads`: it may `tf.keep` nothing; extra per-batch numbers go to `lastMetrics`.
+   */
+  loss(inputs: Record<string, tf.Tensor>, context: StepContext): tf.Scalar;
+  /**
+   * Numbers measured during the last `loss` call (e.g. each loss term, correct counts), read right after it.
+   * The trainer combines shards' values weighted by their example counts (so means stay means).
+   */
+  lastMetrics?(): Record<string, number>;
+  /**
+   * One optimizer update: `gradients` in `variables` order (already averaged over every shard and clipped),
+   * at `learningRate`. `step` is the 1-based number of this update. Each replica holds its own optimizer state.
+   */
+  applyGradients(gradients: tf.Tensor[], learningRate: number, step: number): void;
+  /** Everything needed to continue exactly (weights incl. non-trainable ones, optimizer state, RNG streams...). */
+  getState(): ReplicaState;
+  /** Restores `getState()` output (throws naming what does not match). */
+  setState(state: ReplicaState): void;
+  /** Optional inference: named outputs for `inputs` (e.g. probabilities). */
+  predict?(inputs: Record<string, tf.Tensor>, context: StepContext): Record<string, tf.Tensor>;
+  /** Optional: frees the replica's tensors (called by `stop`). */
+  dispose?(): void;
 }
 
 /** Where a worker finds the replica: an absolute module path exporting `createReplica(options)`. */

@@ -1,0 +1,180 @@
+/**
+ * The one command-line runner of every CLI: flags parsed through a zod schema (unknown flags named, with the
+ * closest known one suggested), dotted config overrides (`--data.root=x`) and aliases (`--backend` ->
+ * `engine.backend`) collected for `loadConfig`, and `runCommandLine`, which prints our typed errors as one line,
+ * the usage after a command-line mistake, and sets the exit code.
+ */
+import { z } from 'zod';
+import { A2dError, ConfigError } from './errors';
+import { parseScalar, setPath, type ConfigTree } from './config/load';
+
+/** `--experiment-name` -> `experimentName`. */
+export function camelCaseFlag(flag: string): string {
+  return flag.replace(/-([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+}
+
+/** `experimentName` -> `--experiment-name`. */
+export function flagName(key: string): string {
+  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+/** Levenshtein distance (for "did you mean"). */
+export function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length];
+}
+
+/** The closest of `known` to `word` when it is close enough to be a likely typo. */
+export function closestName(word: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of known) {
+    const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best !== undefined && bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+/** A string flag (`--out=dir`); a bare `--out` is an error. */
+export const stringFlag = () => z.string({ message: 'expected a value (--flag=value)' }).min(1, { message: 'expected a non-empty value' });
+
+/** A boolean flag: `--resume`, `--resume=true`, `--resume=false`. */
+export const booleanFlag = () =>
+  z.union([z.boolean(), z.enum(['true', 'false']).transform((value) => value === 'true')], { message: 'expected true or false' });
+
+/** A number flag (`--epochs=3`). */
+export const numberFlag = () => z.coerce.number({ message: 'expected a number' }).refine(Number.isFinite, { message: 'expected a finite number' });
+
+/** A repeatable string flag (`--video=a.mp4 --video=b.mp4`), always an array. */
+export const listFlag = () =>
+  z.preprocess((value) => (Array.isArray(value) ? value : [value]), z.array(stringFlag()).min(1));
+
+/** What a command accepts. */
+export interface CommandLineSpec<S extends z.ZodObject> {
+  /** Flags that are not config paths, keyed in camelCase (`experimentName` is `--experiment-name`). */
+  flags: S;
+  /** Flags that set a config path, e.g. `{ backend: 'engine.backend', epochs: 'train.epochs' }` (camelCase keys). */
+  aliases?: Readonly<Record<string, string>>;
+  /** Whether dotted config paths (`--data.root=x`) are accepted (default true). */
+  configOverrides?: boolean;
+  /** Whether positional arguments are accepted (default false). */
+  positional?: boolean;
+}
+
+/** A parsed command line. */
+export interface ParsedCommandLine<S extends z.ZodObject> {
+  /** The validated flags. */
+  flags: z.output<S>;
+  /** Config overrides from dotted paths and aliases, for `loadConfig({ overrides })`. */
+  overrides: ConfigTree;
+  positional: string[];
+}
+
+/**
+ * Parses `--key=value`, `--key value` and bare `--flag` arguments against `spec`. Every problem (unknown flag,
+ * bad value, unexpected argument) is collected into one `ConfigError` with source `command line`.
+ */
+export function parseCommandLine<S extends z.ZodObject>(argv: readonly string[], spec: CommandLineSpec<S>): ParsedCommandLine<S> {
+  const aliases = spec.aliases ?? {};
+  const known = [...Object.keys(spec.flags.shape), ...Object.keys(aliases)];
+  const raw: Record<string, unknown> = {};
+  const overrides: ConfigTree = {};
+  const positional: string[] = [];
+  const problems: { path: string; message: string }[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (!arg.startsWith('--') || arg === '--') {
+      if (arg !== '--') positional.push(arg);
+      continue;
+    }
+    const body = arg.slice(2);
+    const eq = body.indexOf('=');
+    let name: string;
+    let value: string | true;
+    if (eq >= 0) {
+      name = body.slice(0, eq);
+      value = body.slice(eq + 1);
+    } else if (i + 1 < argv.length && !argv[i + 1].startsWith('--')) {
+      name = body;
+      value = argv[++i];
+    } else {
+      name = body;
+      value = true;
+    }
+    const key = name.includes('.') ? name : camelCaseFlag(name);
+    const configPath = aliases[key] ?? (name.includes('.') && spec.configOverrides !== false ? name : undefined);
+    if (configPath) {
+      setPath(overrides, configPath, value === true ? true : parseScalar(value));
+    } else if (key in spec.flags.shape) {
+      const previous = raw[key];
+      raw[key] = previous === undefined ? value : Array.isArray(previous) ? [...previous, value] : [previous, value];
+    } else {
+      const suggestion = closestName(key, known);
+      problems.push({ path: `--${name}`, message: `unknown option${suggestion ? ` (did you mean ${flagName(suggestion)}?)` : ''}` });
+    }
+  }
+  if (positional.length > 0 && !spec.positional) {
+    problems.push(...positional.map((arg) => ({ path: arg, message: 'unexpected argument (options are --name=value)' })));
+  }
+  const parsed = spec.flags.safeParse(raw);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const key = String(issue.path[0] ?? '');
+      problems.push({ path: key ? flagName(key) : '(flags)', message: issue.message.replace(/^Invalid input: /, '') });
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems, 'command line');
+  return { flags: (parsed as { data: z.output<S> }).data, overrides, positional };
+}
+
+/** Where a command writes (tests pass their own). */
+export interface CommandIo {
+  error(line: string): void;
+  exit(code: number): void;
+}
+
+const processIo: CommandIo = {
+  error: (line) => console.error(line),
+  exit: (code) => {
+    process.exitCode = code;
+  },
+};
+
+/** Exit code of a command that failed on input or configuration (ours); anything else is a bug (2). */
+export const EXIT_INPUT_ERROR = 1;
+/** Exit code of an unexpected error (a bug: the stack is printed). */
+export const EXIT_INTERNAL_ERROR = 2;
+
+/**
+ * Runs a command's body: our typed errors print as one `name: message` (plus the usage after a command-line
+ * mistake) and exit 1; anything else prints its stack and exits 2. The body may return its own exit code.
+ */
+export async function runCommandLine(name: string, usage: string, body: () => Promise<number | void>, io: CommandIo = processIo): Promise<number> {
+  let code: number;
+  try {
+    code = (await body()) ?? 0;
+  } catch (error) {
+    if (error instanceof A2dError) {
+      io.error(`${name}: ${error.message}`);
+      if (error instanceof ConfigError && error.source === 'command line') io.error(usage);
+      code = EXIT_INPUT_ERROR;
+    } else {
+      io.error(`${name}: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      code = EXIT_INTERNAL_ERROR;
+    }
+  }
+  io.exit(code);
+  return code;
+}

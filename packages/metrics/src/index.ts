@@ -1,0 +1,2 @@
+/** metrics public surface. */
+export {};

@@ -1,0 +1,2 @@
+/** reporting public surface. */
+export {};

@@ -1,0 +1,2 @@
+/** training public surface. */
+export {};

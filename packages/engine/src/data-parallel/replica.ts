@@ -31,6 +31,12 @@ export interface Replica {
   /** Trainable variables, in a fixed order (the same in every replica); gradients are exchanged in this order. */
   variables: tf.Variable[];
   /**
+   * Non-trainable variables that each replica updates from its own shard (batch-norm moving statistics); they
+   * drift apart between workers, so `DataParallelTrainer.averageBuffers()` replaces them by their mean in every
+   * replica (the loop calls it before evaluating or saving).
+   */
+  buffers?: tf.Variable[];
+  /**
    * Mean loss over the examples of `inputs` (axis 0 of every input is the example axis). Runs inside
    * `tf.variableGrads`: it may `tf.keep` nothing; extra per-batch numbers go to `lastMetrics`.
    */

@@ -3,9 +3,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# System packages: ffmpeg (decoding, the synthetic generator) and the cairo/pango headers that the
+# System packages: ffmpeg (decoding, the synthetic generator), DejaVu fonts (text in plots and contact sheets: the
+# same font on every machine) and the cairo/pango headers that the
 # `canvas` package (under chartjs-node-canvas) builds against when no prebuilt binary can be fetched.
-apt_packages=(ffmpeg build-essential pkg-config libcairo2-dev libpango1.0-dev libjpeg-dev libgif-dev librsvg2-dev)
+apt_packages=(ffmpeg fonts-dejavu-core build-essential pkg-config libcairo2-dev libpango1.0-dev libjpeg-dev libgif-dev librsvg2-dev)
 missing=()
 for pkg in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")

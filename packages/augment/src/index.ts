@@ -1,4 +1,4 @@
-/** @a2d/augment: clip augmentations (train/test pipelines), batch mixing, PNG encoding and contact sheets. */
+/** @a2d/augment: clip augmentations (train/test pipelines), batch mixing and contact sheets (PNG via canvas). */
 export * from './augment-input-error';
 export * from './clip-transform';
 export * from './resample-region';
@@ -11,8 +11,5 @@ export * from './random-erasing';
 export * from './clip-pipelines';
 export * from './clip-batch';
 export * from './mix-batch';
-export * from './crc32';
-export * from './png-encoder';
-export * from './rgb-image';
-export * from './bitmap-font';
+export * from './label-font';
 export * from './contact-sheet';

@@ -9,6 +9,7 @@ export * from './config/augment';
 export * from './config/engine';
 export * from './config/loss';
 export * from './config/model';
+export * from './config/train';
 export * from './config/root';
 export * from './config/load';
 export * from './command-line';

@@ -14,6 +14,12 @@ export function hashString(text: string): number {
   return hash >>> 0;
 }
 
+/** The position of a generator in its stream (JSON-safe), for checkpoints that resume exactly. */
+export interface RngState {
+  state: number;
+  spareNormal: number | null;
+}
+
 /** A small, fast, seedable generator (SplitMix32 state, Mulberry-style output). */
 export class Rng {
   private state: number;
@@ -115,6 +121,20 @@ export class Rng {
       items[j] = tmp;
     }
     return items;
+  }
+
+  /** Where the stream is now; `setState` of it continues with exactly the same draws. */
+  getState(): RngState {
+    return { state: this.state, spareNormal: this.spareNormal ?? null };
+  }
+
+  /** Continues from a position saved by `getState`. */
+  setState(saved: RngState): void {
+    if (!Number.isInteger(saved.state) || saved.state < -0x80000000 || saved.state > 0xffffffff) {
+      throw new RangeError(`Rng.setState: expected a 32-bit integer state, got ${saved.state}`);
+    }
+    this.state = saved.state;
+    this.spareNormal = saved.spareNormal ?? undefined;
   }
 
   /** An independent generator derived from this one's seed and a label (does not advance this one). */

@@ -90,15 +90,15 @@ async function dataParallelRunner(backend: EngineBackend, workers: number, data:
   const trainer = await DataParallelTrainer.start({
     workers,
     backend,
-    replica: { module: path.join(__dirname, 'reference-replica.ts'), options: { seed: 'engine-bench', learningRate: 1e-3 } },
+    replica: { module: path.join(__dirname, 'reference-replica.ts'), options: { seed: 'engine-bench' } },
   });
   const shards = splitBatch(data, workers);
   return {
     backend: trainer.backend,
     forward: async () => {
-      await trainer.predict(shards);
+      await trainer.predict(shards, {});
     },
-    train: () => trainer.step(shards),
+    train: async () => (await trainer.step(shards, { learningRate: 1e-3 })).loss,
     stop: () => trainer.stop(),
   };
 }

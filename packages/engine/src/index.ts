@@ -12,5 +12,9 @@ export { registerWasmTrainingKernels, wasmTrainingKernelNames } from './wasm/tra
 export { useInstalledWasmBinaries } from './wasm/wasm-binaries';
 export { DataParallelTrainer } from './data-parallel/data-parallel-trainer';
 export type { DataParallelOptions } from './data-parallel/data-parallel-trainer';
+export { InProcessTrainer } from './data-parallel/in-process-trainer';
+export type { InProcessOptions } from './data-parallel/in-process-trainer';
+export type { ApplyOptions, ApplySummary, GradientSummary, ReplicaTrainer, StepOptions, TrainerState } from './data-parallel/replica-trainer';
+export { ReplicaDivergenceError, ReplicaError, TrainerFailedError, TrainerStoppedError } from './data-parallel/trainer-errors';
 export { splitBatch } from './data-parallel/replica';
-export type { BatchPayload, Replica, ReplicaSpec, TensorPayload } from './data-parallel/replica';
+export type { BatchPayload, Replica, ReplicaSpec, ReplicaState, StepContext, TensorPayload } from './data-parallel/replica';

@@ -129,12 +129,18 @@ function ffmpegBinary(): string {
  */
 function runRawDecode(args: readonly string[], timeoutSeconds: number, onData: (chunk: Buffer) => void): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(ffmpegBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Its own process group: a Ctrl-C meant for the trainer (which saves a checkpoint and stops cleanly) must not
+    // kill the decodes in flight and make their videos look broken; a timeout kills the whole group.
+    const child = spawn(ffmpegBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let stderr = '';
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      child.kill('SIGKILL');
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
     }, timeoutSeconds * 1000);
     child.stdout.on('data', onData);
     child.stderr.on('data', (chunk: Buffer) => {

@@ -124,6 +124,20 @@ describe('DataLoader', () => {
     expect(otherSeed.flatMap((batch) => batch.videoIds)).not.toEqual(one.flatMap((batch) => batch.videoIds));
   });
 
+  it('resumes an epoch after a batch: the same remaining batches, the videos before never loaded', async () => {
+    const data = dataConfig({ batchSize: 2, cache: 'shared' });
+    const whole = await collect(loader({ data }).batches(2));
+    const cut = whole[1].position;
+    let transformed = 0;
+    const resumed = loader({ data, transform: (clip) => (transformed++, clip) });
+    const rest = await collect(resumed.batches(2, cut));
+    expect(rest.map((batch) => batch.videoIds)).toEqual(whole.slice(2).map((batch) => batch.videoIds));
+    rest.forEach((batch, i) => expect(batch.frames).toEqual(whole[i + 2].frames));
+    expect(transformed).toBe(rest.reduce((sum, batch) => sum + batch.videoIds.length, 0));
+    expect(whole[whole.length - 1].position).toBe(records.length);
+    await expect(collect(resumed.batches(2, records.length + 1))).rejects.toThrow(/startPosition/);
+  });
+
   it('loads at most `prefetch` batches ahead of the consumer', async () => {
     let transformed = 0;
     const counting = (clip: Clip) => {

@@ -38,6 +38,8 @@ export interface Batch {
   videoIds: string[];
   /** Test view index per clip (0 in training). */
   views: Int32Array;
+  /** Videos of the epoch's order consumed up to and including this batch (pass it to `batches` to resume after it). */
+  position: number;
 }
 
 /** A video left out because it could not be decoded. */
@@ -129,8 +131,8 @@ export class DataLoader {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  /** The batches of one epoch. */
-  async *batches(epoch = 0): AsyncGenerator<Batch> {
+  /** The batches of one epoch; `startPosition` resumes after that many videos of the epoch's order (a batch's `position`). */
+  async *batches(epoch = 0, startPosition = 0): AsyncGenerator<Batch> {
     const { batchSize, prefetch, dropLast } = this.options.data.loader;
     const views = this.viewsPerVideo;
     const order = this.orderedVideos(epoch);
@@ -160,7 +162,12 @@ export class DataLoader {
     };
 
     const perBatch = this.videosPerBatch;
-    let position = 0;
+    if (!Number.isInteger(startPosition) || startPosition < 0 || startPosition > order.length) {
+      throw new RangeError(`DataLoader.batches: startPosition must be an integer in 0..${order.length}, got ${startPosition}`);
+    }
+    let position = startPosition;
+    // Clips before the start are never loaded: `loads` is indexed by clip, and `pump` appends from here.
+    loads.length = clipsOf(startPosition);
     while (position < order.length) {
       windowEnd = Math.max(windowEnd, clipsOf(position) + (1 + prefetch) * perBatch * views);
       pump();
@@ -179,7 +186,7 @@ export class DataLoader {
       }
       if (members.length === 0) break;
       if (members.length < perBatch && dropLast && this.options.mode === 'train') break;
-      yield assembleBatch(members, batchSize);
+      yield assembleBatch(members, batchSize, position);
     }
   }
 
@@ -221,7 +228,7 @@ export class DataLoader {
 }
 
 /** Packs clips of equal shape into one batch; a transform that returns mixed shapes is a bug and throws. */
-function assembleBatch(members: { video: VideoItem; clips: Clip[] }[], batchSize: number): Batch {
+function assembleBatch(members: { video: VideoItem; clips: Clip[] }[], batchSize: number, position: number): Batch {
   const clips = members.flatMap((member) => member.clips.map((clip, view) => ({ ...member, clip, view })));
   const first = clips[0].clip;
   const clipBytes = first.numFrames * first.height * first.width * 3;
@@ -242,5 +249,6 @@ function assembleBatch(members: { video: VideoItem; clips: Clip[] }[], batchSize
     actorIds: Int32Array.from(clips, ({ video }) => video.actorIndex),
     videoIds: clips.map(({ video }) => video.record.videoId),
     views: Int32Array.from(clips, ({ view }) => view),
+    position,
   };
 }

@@ -3,7 +3,7 @@ export { BACKBONE_NAMES, createBackbone, isBackboneName } from './backbones/back
 export type { Backbone, BackboneName, BackboneOptions, BackboneOutput } from './backbones/backbone';
 export { DropPath } from './backbones/drop-path';
 export type { DropPathArgs } from './backbones/drop-path';
-export { fileSystemIO, readModelArtifacts, writeModelArtifacts, modelJsonSchema } from './backbones/file-system-io';
+export { fileSystemIO, modelArtifactsToFiles, readModelArtifacts, writeModelArtifacts, modelJsonSchema } from './backbones/file-system-io';
 export type { ModelJson } from './backbones/file-system-io';
 export { ModelFileError } from './backbones/model-file-error';
 export { ChannelBatchNorm } from './backbones/channel-batch-norm';
@@ -24,7 +24,7 @@ export type {
   TwoStepPrediction,
 } from './two-step-model';
 export { TwoStepModelError } from './two-step-model-error';
-export { buildTwoStepNetwork, twoStepNetworkOf, TWO_STEP_NAMES } from './two-step-network';
+export { buildTwoStepNetwork, streamTokens, twoStepNetworkOf, TWO_STEP_NAMES } from './two-step-network';
 export type { TwoStepNetwork, TwoStepNetworkOptions } from './two-step-network';
 export { chooseConditioningActions, predictionFeedProbability } from './scheduled-sampling';
 export type { ConditioningChoice } from './scheduled-sampling';
@@ -47,3 +47,7 @@ export { FoldTime, UnfoldTime } from './time-folding';
 export { SeededDropout, DropoutMaskStream } from './seeded-dropout';
 export type { SeededDropoutArgs } from './seeded-dropout';
 export { layerSeed } from './layer-seed';
+export { getRandomStreams, setRandomStreams } from './random-streams';
+export type { RandomStreamLayer } from './random-streams';
+export { OneStepModel, oneStepModelMetadataSchema, NUM_PAIRS, PAIR_CLASSES, pairIndexOf } from './one-step-model';
+export type { OneStepModelMetadata, OneStepPrediction } from './one-step-model';

@@ -3,7 +3,7 @@
  * seed and are the same on every backend (tfjs's `Dropout` with a seed repeats one mask on every call).
  */
 import { tf } from '@a2d/engine';
-import { Rng } from '@a2d/core';
+import { Rng, type RngState } from '@a2d/core';
 import { inputList, isTraining, type Kwargs, type LayerArgs } from './layer-types';
 
 /** A stream of inverted-dropout masks (kept entries scaled by 1 / (1 - rate)). */
@@ -17,6 +17,16 @@ export class DropoutMaskStream {
   ) {
     if (!(rate >= 0 && rate < 1)) throw new RangeError(`dropout rate must be in [0, 1), got ${rate}`);
     this.rng = new Rng(seed);
+  }
+
+  /** Position of the mask stream (saved in checkpoints). */
+  getState(): RngState {
+    return this.rng.getState();
+  }
+
+  /** Continues the mask stream from a saved position. */
+  setState(state: RngState): void {
+    this.rng.setState(state);
   }
 
   /** Multiplies `x` by the next mask (the identity when `rate` is 0). Call inside `tidy`. */
@@ -54,6 +64,16 @@ export class SeededDropout extends tf.layers.Layer {
     this.seed = args.seed;
     this.masks = new DropoutMaskStream(args.rate, args.seed);
     this.supportsMasking = true;
+  }
+
+  /** Position of this layer's mask stream (checkpoints save it, so a resumed run draws the same masks). */
+  getRandomState(): RngState {
+    return this.masks.getState();
+  }
+
+  /** Continues the mask stream from a saved position. */
+  setRandomState(state: RngState): void {
+    this.masks.setState(state);
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor {

@@ -48,7 +48,7 @@ export interface TwoStepNetworkOptions {
 }
 
 /** Token projection, unfold and transformer of one stream; `pooled` is the backbone's [B*T, F] output. */
-function streamTokens(
+export function streamTokens(
   stream: 'action_stream' | 'actor_stream',
   pooled: tf.SymbolicTensor,
   frames: tf.SymbolicTensor,

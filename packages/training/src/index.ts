@@ -1,2 +1,34 @@
-/** training public surface. */
-export {};
+/** @a2d/training: the two-step training loop, AdamW, schedules, EMA, checkpoints and exact resume, evaluation. */
+export { AdamW, decaysByDefault } from './optim/adamw';
+export type { AdamWOptions, AdamWState } from './optim/adamw';
+export { learningRateAt } from './optim/lr-schedule';
+export type { LearningRateSchedule, SchedulePosition } from './optim/lr-schedule';
+export { WeightEma } from './optim/weight-ema';
+export type { WeightEmaOptions } from './optim/weight-ema';
+export { createClassifier, inferProbabilities, loadClassifier, networkOf, pairsToTable } from './replica/classifier';
+export type { Classifier } from './replica/classifier';
+export { ClassifierReplica, createReplica, REPLICA_METRICS } from './replica/classifier-replica';
+export type { ClassifierReplicaOptions } from './replica/classifier-replica';
+export { CheckpointError } from './checkpoint/checkpoint-error';
+export { CheckpointStore, checkpointManifestSchema, readCheckpointDir } from './checkpoint/checkpoint-store';
+export type { CheckpointFiles, CheckpointManifest } from './checkpoint/checkpoint-store';
+export { checkpointFiles, packTrainerState, readTrainerCheckpoint, unpackTrainerState } from './checkpoint/trainer-checkpoint';
+export type { TrainerCheckpoint } from './checkpoint/trainer-checkpoint';
+export * from './epoch-record';
+export * from './training-state';
+export * from './experiment';
+export * from './evaluation';
+export { chooseWorkers, runTraining, TrainingError } from './train-run';
+export type { ScalarSink, TrainingProgress, TrainingRunOptions, TrainingRunResult } from './train-run';
+export { evaluateExperiment, inProcessPredictor, loadCheckpointModel } from './evaluate-experiment';
+export type { EvaluateExperimentOptions, ExperimentEvaluation } from './evaluate-experiment';
+export { EventFileWriter, eventFileName } from './tensorboard/event-file-writer';
+export type { EventFileWriterOptions } from './tensorboard/event-file-writer';
+export { readEventFile } from './tensorboard/read-event-file';
+export { EventFileError } from './tensorboard/event-file-error';
+export { crc32c, maskedCrc32c } from './tensorboard/masked-crc32c';
+export { decodeEvent, encodeEvent, EVENT_FILE_VERSION } from './tensorboard/event-proto';
+export type { SummaryValue, TensorBoardEvent } from './tensorboard/event-proto';
+export { ProgressReporter } from './progress/progress-reporter';
+export type { BatchProgress, ProgressMode, ProgressReporterOptions, ProgressStream } from './progress/progress-reporter';
+export type { DecodeTfRecordsOptions } from './tensorboard/tfrecord';

@@ -54,6 +54,11 @@ describe('augment:contact-sheet', () => {
     await expect(runContactSheetCommand([`--root=${root}`, '--clips=0'], {}, print)).rejects.toThrow(ConfigError);
     await expect(runContactSheetCommand([`--root=${root}`, '--clips=0'], {}, print)).rejects.toThrow(/clips/);
     await expect(runContactSheetCommand([`--root=${root}`, '--bogus=1'], {}, print)).rejects.toThrow(/bogus/);
+    await expect(runContactSheetCommand([`--root=${root}`, '--clips=1.5'], {}, print)).rejects.toThrow('--clips: expected a whole number');
+    await expect(runContactSheetCommand([`--root=${root}`, '--clip=3'], {}, print)).rejects.toThrow(
+      '--clip: unknown option (did you mean --clips?)',
+    );
+    await expect(runContactSheetCommand([`--root=${root}`, '--out'], {}, print)).rejects.toThrow('--out: expected a value');
     await expect(runContactSheetCommand([`--root=${path.join(root, 'nowhere')}`], {}, print)).rejects.toThrow(DatasetError);
   });
 });

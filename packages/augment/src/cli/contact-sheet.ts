@@ -12,51 +12,32 @@ import {
   a2dConfigSchema,
   labelName,
   loadConfig,
-  parseArgs,
-  parseConfig,
+  numberFlag,
+  parseCommandLine,
+  runCommandLine,
+  stringFlag,
   VideoDecodeError,
   writeFileAtomic,
 } from '@a2d/core';
 import { ClipSource, readVideoset, splitDataset } from '@a2d/ingest';
 import { buildTrainTransform } from '../clip-pipelines';
 import { renderContactSheet, type ContactSheetRow } from '../contact-sheet';
-import { encodePng } from '../png-encoder';
 
 const USAGE =
   'usage: augment:contact-sheet [--data.root=<dir> | --root=<dir>] [--out=<file.png>] [--clips=<n>] [--seed=<n>] ' +
   '[--config=<file.json>] [--<config.path>=<value>]';
 
 /** The flags this command takes besides config paths (`--seed` and `--root` are config aliases). */
-const flagsSchema = z
-  .object({
-    out: z.string().min(1).default('contact-sheet.png'),
-    clips: z
-      .string()
-      .regex(/^[1-9]\d*$/, 'expected a positive whole number')
-      .default('6')
-      .transform(Number)
-      .pipe(z.number().max(64)),
-    config: z.string().min(1).optional(),
-  });
-
-/** Validates the non-config flags; problems are reported as `--flag: message`. */
-function parseFlags(flags: Record<string, string | true>, positional: readonly string[]): z.output<typeof flagsSchema> {
-  const known = Object.keys(flagsSchema.shape);
-  const problems = [
-    ...Object.keys(flags)
-      .filter((flag) => !known.includes(flag))
-      .map((flag) => ({ path: `--${flag}`, message: 'unknown option' })),
-    ...positional.map((arg) => ({ path: arg, message: 'unexpected argument' })),
-  ];
-  try {
-    const parsed = parseConfig(flagsSchema, flags, 'command line');
-    if (problems.length === 0) return parsed;
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    problems.push(...error.issues.map((issue) => ({ path: `--${issue.path}`, message: issue.message })));
-  }
-  throw new ConfigError(problems, 'command line');
-}
+const COMMAND_LINE = {
+  flags: z.object({
+    out: stringFlag().default('contact-sheet.png'),
+    clips: numberFlag()
+      .pipe(z.number().int({ message: 'expected a whole number' }).min(1, { message: 'expected at least 1' }).max(64, { message: 'expected at most 64' }))
+      .default(6),
+    config: stringFlag().optional(),
+  }),
+  aliases: { root: 'data.root', seed: 'seed' },
+};
 
 /** What the command did, for callers and tests. */
 export interface ContactSheetSummary {
@@ -74,8 +55,7 @@ export async function runContactSheetCommand(
   env: NodeJS.ProcessEnv,
   print: (line: string) => void,
 ): Promise<ContactSheetSummary> {
-  const { overrides, flags, positional } = parseArgs(argv, { root: 'data.root', seed: 'seed' });
-  const options = parseFlags(flags, positional);
+  const { overrides, flags: options } = parseCommandLine(argv, COMMAND_LINE);
   const config = loadConfig(a2dConfigSchema, { file: options.config, env, overrides });
   const { data } = config;
 
@@ -112,21 +92,13 @@ export async function runContactSheetCommand(
   }
 
   const sheet = renderContactSheet(rows);
-  await writeFileAtomic(options.out, encodePng(sheet.rgb, sheet.width, sheet.height));
+  await writeFileAtomic(options.out, sheet.png);
   print(`wrote ${options.out} (${sheet.width}x${sheet.height}, ${videoIds.length} clips: ${videoIds.join(', ')})`);
   return { out: options.out, width: sheet.width, height: sheet.height, videoIds, skipped };
 }
 
-async function main(): Promise<void> {
-  try {
+if (require.main === module) {
+  void runCommandLine('augment:contact-sheet', USAGE, async () => {
     await runContactSheetCommand(process.argv.slice(2), process.env, (line) => console.log(line));
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    // One line: a multi-line ConfigError is folded into "path: message; path: message".
-    console.error(`augment:contact-sheet: ${message.replace(/:?\n\s*/g, (match) => (match.startsWith(':') ? ': ' : '; '))}`);
-    if (error instanceof ConfigError && error.source === 'command line') console.error(USAGE);
-    process.exitCode = 1;
-  }
+  });
 }
-
-if (require.main === module) void main();

@@ -50,6 +50,11 @@ export const constrainedDecodingConfigSchema = z.object({
 /** The model section of the config tree (defaults sized for a CPU run). */
 export const modelConfigSchema = z
   .object({
+    /**
+     * `two-step`: step 1 predicts the action, step 2 the actor given it (the design under study). `one-step`: the
+     * baseline, one head over the 36 video-level (actor, action) pairs on the same backbone and temporal model.
+     */
+    kind: z.enum(['two-step', 'one-step']).default('two-step'),
     /** Per-frame 2D backbone. */
     backbone: backboneNameSchema.default('tiny'),
     /** One backbone feeds both steps (half the compute); false gives the actor step its own. */

@@ -5,6 +5,7 @@ import { augmentConfigSchema } from './augment';
 import { engineConfigSchema } from './engine';
 import { lossConfigSchema } from './loss';
 import { modelConfigSchema } from './model';
+import { experimentConfigSchema, trainConfigSchema } from './train';
 
 /** The whole configuration; sections are added by the packages that own them. */
 export const a2dConfigSchema = z.object({
@@ -15,6 +16,8 @@ export const a2dConfigSchema = z.object({
   engine: engineConfigSchema.prefault({}),
   loss: lossConfigSchema.prefault({}),
   model: modelConfigSchema.prefault({}),
+  train: trainConfigSchema.prefault({}),
+  experiment: experimentConfigSchema.prefault({}),
 });
 
 export type A2dConfig = z.infer<typeof a2dConfigSchema>;

@@ -1,16 +1,21 @@
 /**
- * Data-parallel training on worker threads, each with its own wasm instance: wasm runs one thread
- * in Node, so this is how training uses every core. Each step, every worker computes the gradients
- * of its shard; the trainer averages them (weighted by shard size, so the result is the full batch's
- * mean-loss gradient when the loss is a per-example mean) and every worker applies the same average
- * with its own optimizer, so the replicas stay identical. Batch statistics (batch norm) are per shard.
+ * Data-parallel training on worker threads, each with its own tfjs engine and wasm instance: wasm runs one thread
+ * in Node, so this is how training uses every core. Each batch is split into one shard per worker; every worker
+ * takes the gradients of its shard, the main thread averages them (weighted by shard size, so the result is the
+ * whole batch's mean-loss gradient) and every worker applies the same average with its own optimizer state, so the
+ * replicas stay bit-identical. Batch statistics (batch norm) are per shard; `averageBuffers` reconciles them.
+ *
+ * A worker that dies or stops answering (`requestTimeoutMs`), or an update that fails in some replicas, fails the
+ * trainer: the workers are terminated and every later call rejects with `TrainerFailedError`.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { EngineBackend } from '@a2d/core';
-import type { BatchPayload, ReplicaSpec, TensorPayload } from './replica';
-import type { WorkerReply, WorkerRequest } from './worker-protocol';
+import type { ReplicaSpec } from './replica';
+import { ReplicaGroupTrainer, type ReplicaEndpoint } from './replica-trainer';
+import { ReplicaError } from './trainer-errors';
+import type { ReplyEnvelope, ReplyOf, RequestEnvelope, WorkerReply, WorkerRequest } from './worker-protocol';
 
 /** Options of `DataParallelTrainer.start`. */
 export interface DataParallelOptions {
@@ -20,51 +25,90 @@ export interface DataParallelOptions {
   replica: ReplicaSpec;
   /** Backend inside each worker (default `wasm`). */
   backend?: EngineBackend;
+  /** A request (gradients, update...) not answered within this many ms fails the trainer; default 30 minutes (starting is never given less). */
+  requestTimeoutMs?: number;
+  /** Run `verifyReplicas` after every this many applied updates; a divergence fails the trainer. Default 50; 0: never. */
+  verifyEvery?: number;
 }
 
 interface Pending {
+  id: number;
+  expected: WorkerReply['type'];
   resolve(reply: WorkerReply): void;
   reject(error: Error): void;
+  timer: NodeJS.Timeout;
 }
 
-class WorkerChannel {
+/** One worker thread and its one request in flight. */
+class WorkerChannel implements ReplicaEndpoint {
   private pending: Pending | undefined;
+  private nextId = 1;
+  /** Why the worker is gone, once it is. */
+  private gone: ReplicaError | undefined;
 
   constructor(
-    readonly worker: Worker,
-    readonly index: number,
+    private readonly worker: Worker,
+    private readonly index: number,
+    private readonly timeoutMs: number,
+    private readonly onFailure: (cause: Error) => void,
   ) {
-    worker.on('message', (reply: WorkerReply) => {
-      const pending = this.pending;
-      this.pending = undefined;
-      if (!pending) return;
-      if (reply.type === 'error') pending.reject(new Error(`data-parallel worker ${index}: ${reply.message}`));
-      else pending.resolve(reply);
-    });
-    worker.on('error', (error) => this.fail(error));
-    worker.on('exit', (code) => this.fail(new Error(`data-parallel worker ${index} exited with code ${code}`)));
+    worker.on('message', (envelope: ReplyEnvelope) => this.receive(envelope));
+    worker.on('error', (error) => this.lost(new ReplicaError(index, `crashed: ${error.message}`, { replicaStack: error.stack, event: true })));
+    worker.on('exit', (code) => this.lost(new ReplicaError(index, `exited with code ${code}`, { exitCode: code, event: true })));
   }
 
-  request<T extends WorkerReply['type']>(message: WorkerRequest, expected: T, transfer: ArrayBuffer[] = []): Promise<Extract<WorkerReply, { type: T }>> {
-    if (this.pending) return Promise.reject(new Error(`data-parallel worker ${this.index}: a request is already in flight`));
-    return new Promise((resolve, reject) => {
-      this.pending = {
-        resolve: (reply) => {
-          if (reply.type === expected) resolve(reply as Extract<WorkerReply, { type: T }>);
-          else reject(new Error(`data-parallel worker ${this.index}: expected ${expected}, got ${reply.type}`));
-        },
-        reject,
-      };
-      this.worker.postMessage(message, transfer);
+  request<T extends WorkerReply['type']>(request: WorkerRequest, expected: T, transfer: ArrayBuffer[] = []): Promise<ReplyOf<T>> {
+    if (this.gone) return Promise.reject(this.gone);
+    if (this.pending) return Promise.reject(new ReplicaError(this.index, `a request is already in flight (${request.type} refused)`));
+    return new Promise<ReplyOf<T>>((resolve, reject) => {
+      const id = this.nextId++;
+      // Starting loads tfjs and the replica module (compiled on the fly from TypeScript): never less than the default.
+      const timeoutMs = request.type === 'init' ? Math.max(this.timeoutMs, defaultTimeoutMs) : this.timeoutMs;
+      const timer = setTimeout(() => this.onFailure(new ReplicaError(this.index, `gave no reply to '${request.type}' within ${timeoutMs} ms`, { event: true })), timeoutMs);
+      timer.unref();
+      this.pending = { id, expected, resolve: (reply) => resolve(reply as ReplyOf<T>), reject, timer };
+      try {
+        this.worker.postMessage({ id, request } satisfies RequestEnvelope, transfer);
+      } catch (error) {
+        this.settle()?.reject(error instanceof Error ? error : new Error(String(error)));
+      }
     });
   }
 
-  private fail(error: Error): void {
+  abort(error: Error): void {
+    this.settle()?.reject(error);
+  }
+
+  async close(): Promise<void> {
+    await this.worker.terminate();
+  }
+
+  private receive({ id, reply }: ReplyEnvelope): void {
+    if (this.pending?.id !== id) return; // a reply to a request already given up on
+    const pending = this.settle();
+    if (!pending) return;
+    if (reply.type === 'error') pending.reject(new ReplicaError(this.index, reply.message, { replicaStack: reply.stack }));
+    else if (reply.type !== pending.expected) pending.reject(new ReplicaError(this.index, `expected a '${pending.expected}' reply, got '${reply.type}'`));
+    else pending.resolve(reply);
+  }
+
+  private lost(error: ReplicaError): void {
+    this.gone ??= error;
+    this.abort(error);
+    this.onFailure(error);
+  }
+
+  /** Takes the pending request out (clearing its timer). */
+  private settle(): Pending | undefined {
     const pending = this.pending;
     this.pending = undefined;
-    pending?.reject(error);
+    if (pending) clearTimeout(pending.timer);
+    return pending;
   }
 }
+
+/** Default `requestTimeoutMs`: 30 minutes. */
+const defaultTimeoutMs = 30 * 60 * 1000;
 
 function workerEntry(): { file: string; execArgv: string[] } {
   const js = path.join(__dirname, 'data-parallel-worker.js');
@@ -73,81 +117,36 @@ function workerEntry(): { file: string; execArgv: string[] } {
   return { file: path.join(__dirname, 'data-parallel-worker.ts'), execArgv: ['--require', require.resolve('tsx/cjs')] };
 }
 
-/** Trains one model on several worker threads; see the file comment. */
-export class DataParallelTrainer {
-  private constructor(
-    private readonly channels: WorkerChannel[],
-    /** The tfjs backend each worker runs. */
-    readonly backend: string,
-    /** Shapes of the trainable variables, in the replica's order. */
-    readonly shapes: number[][],
-  ) {}
+function nonNegativeInteger(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 0) throw new Error(`DataParallelTrainer: ${name} must be a non-negative integer, got ${value}`);
+  return value;
+}
 
-  /** Starts the workers, builds a replica in each, and copies worker 0's initial weights to the others. */
-  static async start(options: DataParallelOptions): Promise<DataParallelTrainer> {
-    const count = options.workers ?? 2;
-    if (!Number.isInteger(count) || count < 1) throw new Error(`DataParallelTrainer: workers must be a positive integer, got ${count}`);
+/** Trains one model on several worker threads; see the file comment and `ReplicaTrainer`. */
+export class DataParallelTrainer extends ReplicaGroupTrainer {
+  private constructor(workers: number, timeoutMs: number, verifyEvery: number) {
     const entry = workerEntry();
-    const channels = Array.from({ length: count }, (_, i) => new WorkerChannel(new Worker(entry.file, { execArgv: entry.execArgv }), i));
+    super(
+      'DataParallelTrainer',
+      (onFailure) => Array.from({ length: workers }, (_, i) => new WorkerChannel(new Worker(entry.file, { execArgv: entry.execArgv }), i, timeoutMs, onFailure)),
+      verifyEvery,
+    );
+  }
+
+  /** Starts the workers, builds a replica in each, and copies worker 0's complete state to the others. */
+  static async start(options: DataParallelOptions): Promise<DataParallelTrainer> {
+    const workers = options.workers ?? 2;
+    if (!Number.isInteger(workers) || workers < 1) throw new Error(`DataParallelTrainer: workers must be a positive integer, got ${workers}`);
+    const timeoutMs = options.requestTimeoutMs ?? defaultTimeoutMs;
+    if (!(timeoutMs > 0) || timeoutMs > 2 ** 31 - 1) throw new Error(`DataParallelTrainer: requestTimeoutMs must be between 1 and ${2 ** 31 - 1}, got ${timeoutMs}`);
+    const verifyEvery = nonNegativeInteger('verifyEvery', options.verifyEvery ?? 50);
+    const trainer = new DataParallelTrainer(workers, timeoutMs, verifyEvery);
     try {
-      const ready = await Promise.all(channels.map((c) => c.request({ type: 'init', replica: options.replica, backend: options.backend ?? 'wasm' }, 'ready')));
-      const trainer = new DataParallelTrainer(channels, ready[0].backend, ready[0].shapes);
-      if (count > 1) {
-        const { values } = await channels[0].request({ type: 'getWeights' }, 'weights');
-        await Promise.all(channels.slice(1).map((c) => c.request({ type: 'setWeights', values }, 'done')));
-      }
+      await trainer.initialize({ type: 'init', replica: options.replica, backend: options.backend ?? 'wasm' });
       return trainer;
     } catch (error) {
-      await Promise.all(channels.map((c) => c.worker.terminate()));
+      await trainer.stop();
       throw error;
     }
-  }
-
-  /** Number of workers. */
-  get workers(): number {
-    return this.channels.length;
-  }
-
-  /**
-   * One optimizer step on a batch given as one shard per worker (see `splitBatch`); fewer shards than
-   * workers leave the rest idle. Returns the batch's mean loss (shard losses weighted by shard size).
-   */
-  async step(shards: BatchPayload[]): Promise<number> {
-    if (shards.length === 0 || shards.length > this.channels.length) {
-      throw new Error(`DataParallelTrainer.step: expected 1..${this.channels.length} shards, got ${shards.length}`);
-    }
-    const replies = await Promise.all(shards.map((shard, i) => this.channels[i].request({ type: 'gradients', shard }, 'gradients')));
-    const total = replies.reduce((sum, r) => sum + r.examples, 0);
-    const averaged = replies[0].gradients;
-    const first = replies[0].examples / total;
-    for (const gradient of averaged) for (let j = 0; j < gradient.length; j++) gradient[j] *= first;
-    for (const reply of replies.slice(1)) {
-      const weight = reply.examples / total;
-      reply.gradients.forEach((gradient, i) => {
-        const into = averaged[i];
-        for (let j = 0; j < gradient.length; j++) into[j] += weight * gradient[j];
-      });
-    }
-    await Promise.all(this.channels.map((c) => c.request({ type: 'apply', gradients: averaged }, 'done')));
-    return replies.reduce((sum, r) => sum + (r.loss * r.examples) / total, 0);
-  }
-
-  /** The model's outputs for each shard (run in parallel, one shard per worker). */
-  async predict(shards: BatchPayload[]): Promise<TensorPayload[]> {
-    if (shards.length === 0 || shards.length > this.channels.length) {
-      throw new Error(`DataParallelTrainer.predict: expected 1..${this.channels.length} shards, got ${shards.length}`);
-    }
-    const replies = await Promise.all(shards.map((shard, i) => this.channels[i].request({ type: 'predict', shard }, 'prediction')));
-    return replies.map((r) => r.output);
-  }
-
-  /** Current weights (from worker 0; every replica holds the same). */
-  async weights(): Promise<Float32Array[]> {
-    return (await this.channels[0].request({ type: 'getWeights' }, 'weights')).values;
-  }
-
-  /** Stops every worker. */
-  async stop(): Promise<void> {
-    await Promise.all(this.channels.map((c) => c.worker.terminate()));
   }
 }

@@ -53,7 +53,10 @@ export interface Replica {
   applyGradients(gradients: tf.Tensor[], learningRate: number, step: number): void;
   /** Everything needed to continue exactly (weights incl. non-trainable ones, optimizer state, RNG streams...). */
   getState(): ReplicaState;
-  /** Restores `getState()` output (throws naming what does not match). */
+  /**
+   * Restores `getState()` output (throws naming what does not match). Also called right after the replica is built
+   * in every worker but 0, with worker 0's state, so the replicas start identical.
+   */
   setState(state: ReplicaState): void;
   /** Optional inference: named outputs for `inputs` (e.g. probabilities). */
   predict?(inputs: Record<string, tf.Tensor>, context: StepContext): Record<string, tf.Tensor>;

@@ -1,21 +1,44 @@
-/** Messages between a data-parallel trainer and its workers. */
+/** Messages between a replica trainer and the host of each replica (a worker thread, or the current thread). */
 import type { EngineBackend } from '@a2d/core';
-import type { BatchPayload, ReplicaSpec, TensorPayload } from './replica';
+import type { BatchPayload, ReplicaSpec, ReplicaState, StepContext, TensorPayload } from './replica';
 
-/** Main thread -> worker. */
+/** Trainer -> replica host. */
 export type WorkerRequest =
   | { type: 'init'; replica: ReplicaSpec; backend: EngineBackend }
   | { type: 'getWeights' }
   | { type: 'setWeights'; values: Float32Array[] }
-  | { type: 'gradients'; shard: BatchPayload }
-  | { type: 'apply'; gradients: Float32Array[] }
-  | { type: 'predict'; shard: BatchPayload };
+  | { type: 'getBuffers' }
+  | { type: 'setBuffers'; values: TensorPayload[] }
+  | { type: 'gradients'; shard: BatchPayload; context: StepContext }
+  | { type: 'apply'; gradients: Float32Array[]; learningRate: number; step: number }
+  | { type: 'predict'; shard: BatchPayload; context: StepContext }
+  | { type: 'getState' }
+  | { type: 'setState'; state: ReplicaState }
+  | { type: 'checksum' };
 
-/** Worker -> main thread. */
+/** Replica host -> trainer. */
 export type WorkerReply =
   | { type: 'ready'; backend: string; shapes: number[][] }
   | { type: 'weights'; values: Float32Array[] }
+  | { type: 'buffers'; values: TensorPayload[] }
   | { type: 'done' }
-  | { type: 'gradients'; loss: number; examples: number; gradients: Float32Array[] }
-  | { type: 'prediction'; output: TensorPayload }
-  | { type: 'error'; message: string };
+  | { type: 'gradients'; loss: number; examples: number; metrics: Record<string, number>; gradients: Float32Array[] }
+  | { type: 'prediction'; outputs: Record<string, TensorPayload> }
+  | { type: 'state'; state: ReplicaState }
+  | { type: 'checksum'; variables: string; buffers: string | null }
+  | { type: 'error'; message: string; stack?: string };
+
+/** The reply of type `T`. */
+export type ReplyOf<T extends WorkerReply['type']> = Extract<WorkerReply, { type: T }>;
+
+/** A request as posted to a worker: `id` pairs it with its reply, so a late reply can never answer a newer request. */
+export interface RequestEnvelope {
+  id: number;
+  request: WorkerRequest;
+}
+
+/** A reply as posted by a worker. */
+export interface ReplyEnvelope {
+  id: number;
+  reply: WorkerReply;
+}

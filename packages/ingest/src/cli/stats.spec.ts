@@ -52,6 +52,9 @@ describe('ingest:stats', () => {
 
   it('fails with typed errors for bad arguments and bad rows', async () => {
     await expect(run(['--nonsense'])).rejects.toThrow(ConfigError);
+    await expect(run(['--jsn=out.json'])).rejects.toThrow('--jsn: unknown option (did you mean --json?)');
+    await expect(run(['--json'])).rejects.toThrow('--json: expected a value');
+    await expect(run(['stray'])).rejects.toThrow('stray: unexpected argument');
     await expect(run(['--data.valFraction=2'])).rejects.toThrow(/data\.valFraction/);
     const root = dataset([row('a', 11, 0), row('b', 14, 0)], []);
     await expect(run([`--root=${root}`])).rejects.toThrow(VideosetError);
@@ -69,5 +72,19 @@ describe('ingest:stats', () => {
     expect(result.stderr.trim()).toBe(
       `ingest:stats: ${path.join(root, 'videoset.csv')}:2: usage: expected 0 (train) or 1 (test), got "9"`,
     );
+  });
+
+  it('prints a command-line mistake with the usage and exits 1', () => {
+    const result = spawnSync('npx', ['tsx', 'packages/ingest/src/cli/stats.ts', '--rot=/x'], {
+      cwd: WORKSPACE,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '' },
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      'ingest:stats: invalid configuration (command line):',
+      '  --rot: unknown option (did you mean --root?)',
+      expect.stringMatching(/^usage: ingest:stats /),
+    ]);
   });
 });

@@ -5,7 +5,8 @@
  */
 import { access, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { A2dError, a2dConfigSchema, ConfigError, loadConfig, parseArgs, writeJsonAtomic } from '@a2d/core';
+import { z } from 'zod';
+import { a2dConfigSchema, loadConfig, parseCommandLine, runCommandLine, stringFlag, writeJsonAtomic } from '@a2d/core';
 import { clipPath, type VideoRecord } from '../records';
 import { readVideoset } from '../videoset';
 import { splitDataset } from '../splits';
@@ -13,8 +14,13 @@ import { computeStatistics, formatStatistics } from '../statistics';
 
 /** Missing clip ids shown in the report (all are in the JSON). */
 const MISSING_IDS_SHOWN = 5;
-const FLAGS = ['config', 'json'] as const;
 const USAGE = 'usage: ingest:stats [--root=<dir> | --data.root=<dir>] [--json=<out.json>] [--config=<file.json>] [--<config.path>=<value>]';
+
+/** The flags besides config paths; `--root` is an alias of `--data.root`. */
+const COMMAND_LINE = {
+  flags: z.object({ json: stringFlag().optional(), config: stringFlag().optional() }),
+  aliases: { root: 'data.root' },
+};
 
 /** Clips listed in the videoset and absent on disk, and whether the clips folder exists at all. */
 export interface ClipAvailability {
@@ -57,16 +63,8 @@ export async function runStatsCommand(
   env: NodeJS.ProcessEnv,
   print: (text: string) => void,
 ): Promise<void> {
-  const { overrides, flags, positional } = parseArgs(argv, { root: 'data.root' });
-  const unknown = Object.keys(flags).filter((flag) => !(FLAGS as readonly string[]).includes(flag));
-  const problems = [
-    ...unknown.map((flag) => ({ path: `--${flag}`, message: 'unknown option' })),
-    ...positional.map((arg) => ({ path: arg, message: 'unexpected argument' })),
-    ...FLAGS.filter((flag) => flags[flag] === true).map((flag) => ({ path: `--${flag}`, message: 'expected a file path' })),
-  ];
-  if (problems.length > 0) throw new ConfigError(problems, 'command line');
-  const configFile = typeof flags.config === 'string' ? flags.config : undefined;
-  const jsonOut = typeof flags.json === 'string' ? flags.json : undefined;
+  const { overrides, flags } = parseCommandLine(argv, COMMAND_LINE);
+  const { config: configFile, json: jsonOut } = flags;
 
   const config = loadConfig(a2dConfigSchema, { file: configFile, env, overrides });
   const { root, videosetFile, clipsDir, valFraction, splitSeed, includeNone } = config.data;
@@ -85,15 +83,6 @@ export async function runStatsCommand(
   }
 }
 
-async function main(): Promise<void> {
-  try {
-    await runStatsCommand(process.argv.slice(2), process.env, (text) => process.stdout.write(text));
-  } catch (error) {
-    // Our errors already say what is wrong and where; anything else is a bug and keeps its stack.
-    console.error(error instanceof A2dError ? `ingest:stats: ${error.message}` : error);
-    if (error instanceof ConfigError && error.source === 'command line') console.error(USAGE);
-    process.exitCode = 1;
-  }
+if (require.main === module) {
+  void runCommandLine('ingest:stats', USAGE, () => runStatsCommand(process.argv.slice(2), process.env, (text) => process.stdout.write(text)));
 }
-
-if (require.main === module) void main();

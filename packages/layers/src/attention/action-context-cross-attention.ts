@@ -3,6 +3,7 @@
  * and values are the embedded action (projected to one token) followed by the action stream's temporal tokens.
  * With more than one key the softmax has something to choose between (over a single key it is the identity).
  */
+import type { RngState } from '@a2d/core';
 import { tf } from '@a2d/engine';
 import { DropoutMaskStream } from '../seeded-dropout';
 import { inputList, isTraining, shapeList, type Kwargs, type LayerArgs } from '../layer-types';
@@ -90,6 +91,16 @@ export class ActionContextCrossAttention extends tf.layers.Layer {
     const variable = this.weightsByName[name];
     if (!variable) throw new Error(`${this.name}: called before build`);
     return variable.read() as T;
+  }
+
+  /** Position of the attention-dropout stream (checkpoints save it). */
+  getRandomState(): RngState {
+    return this.dropout.getState();
+  }
+
+  /** Continues the attention-dropout stream from a saved position. */
+  setRandomState(state: RngState): void {
+    this.dropout.setState(state);
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor {

@@ -2,6 +2,7 @@
  * Multi-head self-attention over a clip's temporal tokens with a learned relative-position bias: the only
  * place the temporal transformer sees token order (it is permutation-equivariant without the bias).
  */
+import type { RngState } from '@a2d/core';
 import { tf } from '@a2d/engine';
 import { DropoutMaskStream } from '../seeded-dropout';
 import { inputList, isTraining, shapeList, type Kwargs, type LayerArgs } from '../layer-types';
@@ -72,6 +73,16 @@ export class RelativePositionSelfAttention extends tf.layers.Layer {
       tf.initializers.truncatedNormal({ stddev: 0.02, seed: this.seed + 3 }),
     );
     this.built = true;
+  }
+
+  /** Position of the attention-dropout stream (checkpoints save it). */
+  getRandomState(): RngState {
+    return this.dropout.getState();
+  }
+
+  /** Continues the attention-dropout stream from a saved position. */
+  setRandomState(state: RngState): void {
+    this.dropout.setState(state);
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor {

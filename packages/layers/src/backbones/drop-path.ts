@@ -4,7 +4,7 @@
  * output is unchanged; at inference the layer is the identity.
  */
 import { tf } from '@a2d/engine';
-import { Rng } from '@a2d/core';
+import { Rng, type RngState } from '@a2d/core';
 import { isTraining, type Kwargs, type LayerArgs } from '../layer-types';
 
 /** Arguments of the `DropPath` layer. */
@@ -32,6 +32,16 @@ export class DropPath extends tf.layers.Layer {
     this.seed = args.seed ?? 0;
     this.rng = new Rng(this.seed);
     this.supportsMasking = true;
+  }
+
+  /** Position of the keep/drop stream (checkpoints save it, so a resumed run draws the same masks). */
+  getRandomState(): RngState {
+    return this.rng.getState();
+  }
+
+  /** Continues the keep/drop stream from a saved position. */
+  setRandomState(state: RngState): void {
+    this.rng.setState(state);
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor {

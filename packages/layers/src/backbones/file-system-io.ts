@@ -112,10 +112,10 @@ export async function readModelArtifacts(location: string): Promise<tf.io.ModelA
   };
 }
 
-/** Writes model artifacts as `model.json` + `weights.bin` in `dir`; weights first, so a model.json on disk never points at missing data. */
-export async function writeModelArtifacts(dir: string, artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
+/** Model artifacts as the two files of a saved model: `model.json` (text) and `weights.bin`. */
+export function modelArtifactsToFiles(artifacts: tf.io.ModelArtifacts, location = 'model.json'): { modelJson: string; weights: Uint8Array } {
   if (artifacts.modelTopology instanceof ArrayBuffer) {
-    throw new ModelFileError(path.join(dir, 'model.json'), 'only JSON (layers) model topologies can be saved, got a binary graph');
+    throw new ModelFileError(location, 'only JSON (layers) model topologies can be saved, got a binary graph');
   }
   const weightData = artifacts.weightData === undefined ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(artifacts.weightData);
   const json = {
@@ -127,9 +127,15 @@ export async function writeModelArtifacts(dir: string, artifacts: tf.io.ModelArt
     ...(artifacts.trainingConfig !== undefined ? { trainingConfig: artifacts.trainingConfig } : {}),
     ...(artifacts.userDefinedMetadata !== undefined ? { userDefinedMetadata: artifacts.userDefinedMetadata } : {}),
   };
-  const text = JSON.stringify(json);
-  await writeFileAtomic(path.join(dir, 'weights.bin'), new Uint8Array(weightData));
-  await writeFileAtomic(path.join(dir, 'model.json'), text);
+  return { modelJson: JSON.stringify(json), weights: new Uint8Array(weightData) };
+}
+
+/** Writes model artifacts as `model.json` + `weights.bin` in `dir`; weights first, so a model.json on disk never points at missing data. */
+export async function writeModelArtifacts(dir: string, artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
+  const { modelJson, weights } = modelArtifactsToFiles(artifacts, path.join(dir, 'model.json'));
+  await writeFileAtomic(path.join(dir, 'weights.bin'), weights);
+  await writeFileAtomic(path.join(dir, 'model.json'), modelJson);
+  const weightData = weights;
   return {
     modelArtifactsInfo: {
       dateSaved: new Date(),

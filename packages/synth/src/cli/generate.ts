@@ -3,22 +3,39 @@
  * Writes a synthetic A2D dataset (videoset.csv + clips320H/*.mp4), resuming where a previous run stopped.
  * Progress goes to stderr; Ctrl-C removes the partial clips in flight and leaves the finished ones.
  */
-import { A2dError, ConfigError, parseArgs, parseScalar } from '@a2d/core';
+import { z } from 'zod';
+import { ConfigError, flagName, numberFlag, parseCommandLine, runCommandLine, stringFlag } from '@a2d/core';
 import { DATASET_SIZES } from '../dataset-size';
-import { generateDataset, type GenerateProgress } from '../generate-dataset';
-import { parseGenerateOptions } from '../generate-options';
+import { generateDataset, type GenerateProgress, type GenerateSummary } from '../generate-dataset';
+import { parseGenerateOptions, type GenerateOptions } from '../generate-options';
 
-function rawOptions(argv: readonly string[]): Record<string, unknown> {
-  const { flags, overrides, positional } = parseArgs(argv);
-  if (positional.length > 0) {
-    throw new A2dError(`unexpected argument(s) ${positional.map((p) => JSON.stringify(p)).join(', ')}: options are --name=value`);
+const USAGE = 'usage: npx nx run synth:generate --size=<tiny|small|full> --out=<dir> --seed=<n> [--workers=<n>]';
+
+/** Flag syntax only; `parseGenerateOptions` checks the values (sizes, ranges) and fills the defaults. */
+const COMMAND_LINE = {
+  flags: z.object({
+    size: stringFlag().optional(),
+    // A path stays a string even when it looks like a number.
+    out: stringFlag().optional(),
+    seed: numberFlag().optional(),
+    workers: numberFlag().optional(),
+  }),
+  // The generator has no config tree: `--a.b=1` is an unknown option, not an override.
+  configOverrides: false,
+};
+
+/** Parses the command line into validated generation options; every problem is named as `--flag: message`. */
+export function parseGenerateCommandLine(argv: readonly string[]): GenerateOptions {
+  const { flags } = parseCommandLine(argv, COMMAND_LINE);
+  try {
+    return parseGenerateOptions(flags, 'command line');
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    throw new ConfigError(
+      error.issues.map((issue) => ({ path: flagName(issue.path), message: issue.message })),
+      'command line',
+    );
   }
-  const raw: Record<string, unknown> = { ...overrides };
-  for (const [key, value] of Object.entries(flags)) {
-    // Paths stay strings even when they look like numbers.
-    raw[key] = value === true || key === 'out' ? value : parseScalar(value);
-  }
-  return raw;
 }
 
 function progressLine(progress: GenerateProgress): string {
@@ -28,38 +45,50 @@ function progressLine(progress: GenerateProgress): string {
   return `[synth] ${progress.done}/${progress.total} clips (${progress.generated} generated, ${progress.skipped} skipped) ${progress.elapsedSeconds.toFixed(1)}s${progress.generated > 0 ? `, ${rate.toFixed(2)} clips/s${eta}` : ''}`;
 }
 
-async function main(): Promise<void> {
-  const options = parseGenerateOptions(rawOptions(process.argv.slice(2)), 'synth:generate command line');
+/**
+ * Runs the command: validates the flags, then generates (or completes) the dataset, printing progress lines at
+ * most every 2 s through `print`. Aborting `signal` removes the clips in flight and throws `GenerationAbortedError`.
+ */
+export async function runGenerateCommand(
+  argv: readonly string[],
+  print: (line: string) => void,
+  signal?: AbortSignal,
+): Promise<GenerateSummary> {
+  const options = parseGenerateCommandLine(argv);
   const preset = DATASET_SIZES[options.size];
-  console.error(
+  print(
     `[synth] generating '${options.size}' (${preset.clips} clips, ${preset.seconds[0]}-${preset.seconds[1]} s) into ${options.out} with seed ${options.seed}, ${options.workers} workers`,
   );
-  const controller = new AbortController();
-  process.once('SIGINT', () => {
-    console.error('[synth] interrupted: removing partial clips (finished clips are kept; rerun to resume)');
-    controller.abort();
-  });
   let lastPrint = 0;
   const summary = await generateDataset(options, {
-    signal: controller.signal,
+    signal,
     onProgress: (progress) => {
       const now = performance.now();
       if (progress.done === progress.total || now - lastPrint >= 2000) {
         lastPrint = now;
-        console.error(progressLine(progress));
+        print(progressLine(progress));
       }
     },
   });
-  console.error(
+  print(
     `[synth] done: ${summary.clips} clips (${summary.generated} generated, ${summary.skipped} skipped), ` +
       `${(summary.clipBytes / 1e6).toFixed(1)} MB, ${summary.seconds.toFixed(1)}s -> ${summary.csvFile}`,
   );
+  return summary;
 }
 
-const USAGE = 'usage: npx nx run synth:generate --size=<tiny|small|full> --out=<dir> --seed=<n> [--workers=<n>]';
-
-main().catch((error: unknown) => {
-  console.error(error instanceof A2dError ? `[synth] ${error.message}` : error);
-  if (error instanceof ConfigError) console.error(`[synth] ${USAGE}`);
-  process.exitCode = 1;
-});
+if (require.main === module) {
+  const controller = new AbortController();
+  const onInterrupt = () => {
+    console.error('[synth] interrupted: removing partial clips (finished clips are kept; rerun to resume)');
+    controller.abort();
+  };
+  process.once('SIGINT', onInterrupt);
+  void runCommandLine('synth:generate', USAGE, async () => {
+    try {
+      await runGenerateCommand(process.argv.slice(2), (line) => console.error(line), controller.signal);
+    } finally {
+      process.removeListener('SIGINT', onInterrupt);
+    }
+  });
+}

@@ -1,0 +1,108 @@
+import { renderChartPng } from './chart-renderer';
+import { renderHtmlReport, type HtmlReportInput } from './html-report';
+import { ReportInputError } from './report-input-error';
+
+const HOSTILE = '<script>alert("x")</script>';
+
+async function fullInput(): Promise<HtmlReportInput> {
+  const png = await renderChartPng({ type: 'bar', data: { labels: ['a'], datasets: [{ label: 'x', data: [1] }] } }, { width: 300, height: 200 });
+  const row = (label: string) => ({ label, precision: 0.8, recall: 0.7, f1: 0.7467, support: 12 });
+  return {
+    title: 'A2D report',
+    experiment: `exp ${HOSTILE}`,
+    generatedAt: '2026-11-29T20:00:00Z',
+    headline: [
+      { name: 'combined accuracy', value: 0.65281, format: 'percent' },
+      { name: 'action F1', value: 0.72365 },
+      { name: 'test loss', value: null },
+    ],
+    classReports: [
+      { title: 'Action', rows: [row('climbing'), row(HOSTILE)], summary: [row('macro avg')] },
+      { title: 'Actor', rows: [row('adult')] },
+    ],
+    plots: [{ title: `curves ${HOSTILE}`, png, caption: 'val dashed' }],
+    config: { train: { lr: 0.001, note: `</pre>${HOSTILE}` } },
+    datasetStats: [
+      { split: 'train', counts: { 'adult-climbing': 80, [HOSTILE]: 1 } },
+      { split: 'test', counts: { 'adult-climbing': 19 } },
+    ],
+    skippedVideos: [{ videoId: HOSTILE, reason: 'corrupt mp4', split: 'train' }],
+    warnings: [`val has no ${HOSTILE}`],
+    comparison: {
+      experiments: [
+        { name: 'baseline', metrics: [{ name: 'combined accuracy', value: 0.6, format: 'percent' }] },
+        { name: HOSTILE, metrics: [{ name: 'combined accuracy', value: 0.65, format: 'percent' }] },
+      ],
+      plots: [{ title: 'comparison', png }],
+    },
+  };
+}
+
+describe('renderHtmlReport', () => {
+  let input: HtmlReportInput;
+  let html: string;
+  beforeAll(async () => {
+    input = await fullInput();
+    html = renderHtmlReport(input);
+  });
+
+  it('shows every section, listed in the navigation', () => {
+    for (const id of ['summary', 'warnings', 'classification', 'plots', 'comparison', 'dataset', 'skipped', 'config']) {
+      expect(html).toContain(`<section id="${id}">`);
+      expect(html).toContain(`<a href="#${id}">`);
+    }
+    expect(html).toContain('65.28%');
+    expect(html).toContain('0.7237');
+    expect(html).toContain('n/a');
+    expect(html).toContain('+5.00 pp');
+    expect(html).toContain('<td class="num">0.7467</td>');
+  });
+
+  it('escapes every printed string: no injected markup survives', () => {
+    expect(html).not.toContain('<script');
+    expect(html).toContain('&lt;/pre&gt;&lt;script&gt;');
+    expect(html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;');
+    expect(html).toMatch(/<title>A2D report - exp &lt;script&gt;/);
+  });
+
+  it('references only what exists: every src is a data: URI and every href an anchor of the page', () => {
+    const refs = [...html.matchAll(/\s(src|href)="([^"]*)"/g)].map((match) => ({ kind: match[1], value: match[2] }));
+    expect(refs.filter((ref) => ref.kind === 'src')).toHaveLength(2);
+    for (const ref of refs) {
+      if (ref.kind === 'src') expect(ref.value).toMatch(/^data:image\/png;base64,[A-Za-z0-9+/=]+$/);
+      else {
+        expect(ref.value).toMatch(/^#/);
+        expect(html).toContain(`id="${ref.value.slice(1)}"`);
+      }
+    }
+    expect(html).not.toMatch(/url\(|@import|https?:\/\//);
+    expect(html).toContain('width="300" height="200"');
+  });
+
+  it('pivots split counts into a class x split table with totals', () => {
+    expect(html).toContain('<tr><th scope="row">adult-climbing</th><td class="num">80</td><td class="num">19</td><td class="num">99</td></tr>');
+    expect(html).toMatch(/<th scope="row">total<\/th><td class="num">81<\/td><td class="num">19<\/td><td class="num">100<\/td>/);
+  });
+
+  it('renders free-form statistics as nested tables and leaves out sections it was not given', () => {
+    const page = renderHtmlReport({ title: 't', experiment: 'e', headline: [], datasetStats: { train: { clips: 10, labels: [11, 12] }, note: HOSTILE } });
+    expect(page).toContain('<th scope="row">clips</th><td><span class="num">10</span></td>');
+    expect(page).toContain('&lt;script&gt;');
+    expect(page).not.toContain('<script');
+    for (const id of ['plots', 'config', 'warnings', 'skipped', 'comparison', 'classification']) expect(page).not.toContain(`id="${id}"`);
+  });
+
+  it('says so when no video was skipped and there is no warning', () => {
+    const page = renderHtmlReport({ title: 't', experiment: 'e', headline: [], skippedVideos: [], warnings: [] });
+    expect(page).toContain('No videos were skipped.');
+    expect(page).toContain('No warnings.');
+  });
+
+  it('rejects malformed input with a typed error naming the field', async () => {
+    expect(() => renderHtmlReport({ ...input, experiment: '' })).toThrow(new ReportInputError('input.experiment', 'expected an experiment name'));
+    expect(() => renderHtmlReport({ ...input, plots: [{ title: 'x', png: Buffer.from('GIF89a') }] })).toThrow(/input\.plots\.0\.png: not a PNG image/);
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    expect(() => renderHtmlReport({ ...input, config: cyclic })).toThrow(/input\.config: cannot be printed as JSON/);
+  });
+});

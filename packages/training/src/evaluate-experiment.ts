@@ -1,0 +1,187 @@
+/**
+ * Evaluation of a trained experiment on a split: the checkpoint's model (verified against its manifest) runs
+ * sequential two-step inference with multi-view testing (N clips per video, probabilities averaged), and the
+ * results go to `<experiment>/results/`: `test_predictions.csv` (the reference layout), `metrics.json`
+ * (scikit-learn-exact reports, confusion matrices, plain and constrained combined accuracy, the settings),
+ * `action_classification_report.csv` and `actor_classification_report.csv`.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { DatasetError, type A2dConfig } from '@a2d/core';
+import { buildTestTransform } from '@a2d/augment';
+import { tf } from '@a2d/engine';
+import { DataLoader, readVideoset, splitDataset } from '@a2d/ingest';
+import {
+  buildMetricsJson,
+  predictionRow,
+  TwoStepMetrics,
+  writeClassificationReportCsv,
+  writeMetricsJson,
+  writePredictionsCsv,
+  type MetricsJson,
+} from '@a2d/metrics';
+import { readCheckpointDir } from './checkpoint/checkpoint-store';
+import { CheckpointError } from './checkpoint/checkpoint-error';
+import { predictVideos, type ProbabilityPredictor, type VideoPrediction } from './evaluation';
+import { experimentPaths, readExperimentConfig } from './experiment';
+import { inferProbabilities, loadClassifier, type Classifier } from './replica/classifier';
+import type { TrainingProgress } from './train-run';
+
+/** Options of `evaluateExperiment`. */
+export interface EvaluateExperimentOptions {
+  /** The experiment folder (`<experiment.dir>/<name>`). */
+  experimentDir: string;
+  /** A checkpoint folder to evaluate instead of `<experiment>/checkpoints/best`. */
+  checkpoint?: string;
+  /** Evaluate the EMA weights (`ema-model/`) of the checkpoint. */
+  ema?: boolean;
+  split: 'test' | 'val';
+  /** Clips per video (default: the experiment's `data.sampling.testViews`). */
+  views?: number;
+  /** Dataset root, when the data moved since training. */
+  dataRoot?: string;
+  /** Output folder (default `<experiment>/results`). */
+  outDir?: string;
+  log?: (line: string) => void;
+  progress?: TrainingProgress;
+}
+
+/** What an evaluation produced. */
+export interface ExperimentEvaluation {
+  metrics: MetricsJson;
+  videos: VideoPrediction[];
+  resultsDir: string;
+  /** Videos that could not be decoded (left out of the metrics, listed in the warnings). */
+  skipped: number;
+}
+
+/** A predictor that runs `model` in this thread. */
+export function inProcessPredictor(model: Classifier): ProbabilityPredictor {
+  return async (frames, shape) => {
+    const outputs = tf.tidy(() => {
+      const out = inferProbabilities(model, tf.tensor5d(frames, shape));
+      return [out.actionProbs, out.actorTable];
+    });
+    const [actionProbs, actorTable] = await Promise.all(outputs.map((t) => t.data() as Promise<Float32Array>));
+    tf.dispose(outputs);
+    return { actionProbs, actorTable };
+  };
+}
+
+/** Loads the model of a checkpoint folder after verifying every file against its manifest. */
+export async function loadCheckpointModel(checkpointDir: string, ema = false): Promise<Classifier> {
+  await readCheckpointDir(checkpointDir);
+  const modelDir = path.join(checkpointDir, ema ? 'ema-model' : 'model');
+  if (!existsSync(path.join(modelDir, 'model.json'))) {
+    throw new CheckpointError(checkpointDir, ema ? 'has no ema-model/ (trained without train.ema.enabled)' : 'has no model/', undefined);
+  }
+  return loadClassifier(modelDir);
+}
+
+/** The config a checkpoint was trained with: its own `config.json`, else the experiment's. */
+function checkpointConfig(checkpointDir: string, experimentDir: string): A2dConfig {
+  const own = path.join(checkpointDir, 'config.json');
+  return readExperimentConfig(existsSync(own) ? own : experimentPaths(path.dirname(experimentDir), path.basename(experimentDir)).config).config;
+}
+
+/** Evaluates an experiment's checkpoint on a split and writes the results (see the file comment). */
+export async function evaluateExperiment(options: EvaluateExperimentOptions): Promise<ExperimentEvaluation> {
+  const log = options.log ?? (() => undefined);
+  const paths = experimentPaths(path.dirname(options.experimentDir), path.basename(options.experimentDir));
+  const checkpointDir = options.checkpoint ?? path.join(paths.checkpoints, 'best');
+  if (!existsSync(checkpointDir)) throw new CheckpointError(checkpointDir, 'not found (train first, or pass --checkpoint=<folder>)');
+  const config = checkpointConfig(checkpointDir, options.experimentDir);
+  const views = options.views ?? config.data.sampling.testViews;
+  const data = {
+    ...config.data,
+    root: options.dataRoot ?? config.data.root,
+    sampling: { ...config.data.sampling, testViews: views },
+  };
+  const model = await loadCheckpointModel(checkpointDir, options.ema ?? false);
+  try {
+    const videoset = path.join(data.root, data.videosetFile);
+    const records = await readVideoset(videoset);
+    const splits = splitDataset(records, { valFraction: data.valFraction, seed: data.splitSeed, includeNone: data.includeNone });
+    const chosen = options.split === 'test' ? splits.test : splits.val;
+    if (chosen.length === 0) throw new DatasetError(videoset, `the ${options.split} split is empty`);
+    const warnings: string[] = [];
+    const loader = new DataLoader({
+      records: chosen,
+      data,
+      temporal: config.augment.temporal,
+      mode: 'test',
+      seed: config.seed,
+      transform: buildTestTransform(config.augment),
+      logger: { warn: (line) => (options.progress ? options.progress.warn(line) : log(`warning: ${line}`)) },
+    });
+    log(`evaluating ${checkpointDir}${options.ema ? ' (EMA weights)' : ''} on ${chosen.length} ${options.split} videos, ${views} view(s) each`);
+    const started = performance.now();
+    let videosDone = 0;
+    let clipsDone = 0;
+    options.progress?.startEpoch(1, Math.ceil(chosen.length / loader.videosPerBatch));
+    let batches = 0;
+    const videos = await predictVideos(loader, inProcessPredictor(model), {
+      topK: config.model.constrainedDecoding.topK,
+      kind: config.model.kind,
+      onBatch: (v, c) => {
+        videosDone += v;
+        clipsDone += c;
+        batches++;
+        options.progress?.update(batches, { clipsPerSecond: clipsDone / Math.max(1e-9, (performance.now() - started) / 1000) });
+      },
+    });
+    const seconds = (performance.now() - started) / 1000;
+    if (videos.length === 0) throw new DatasetError(path.join(data.root, data.clipsDir), `none of the ${chosen.length} ${options.split} videos could be decoded`);
+    if (loader.skipped.length > 0) {
+      warnings.push(`${loader.skipped.length} of ${chosen.length} videos could not be decoded and are not scored: ${loader.skipped.slice(0, 5).map((s) => s.videoId).join(', ')}${loader.skipped.length > 5 ? ', ...' : ''}`);
+    }
+    const metrics = new TwoStepMetrics();
+    metrics.update(
+      videos.map((v) => ({
+        trueAction: v.trueAction,
+        predAction: v.plain.action,
+        trueActor: v.trueActor,
+        predActor: v.plain.actor,
+        constrained: v.constrained,
+        actionProbabilities: v.actionProbs,
+      })),
+    );
+    const body = metrics.compute();
+    const result = buildMetricsJson(
+      body,
+      {
+        checkpoint: path.resolve(checkpointDir),
+        weights: options.ema ? 'ema' : 'live',
+        split: options.split,
+        videos: videos.length,
+        views,
+        crops: 1,
+        numFrames: data.sampling.numFrames,
+        cropSize: config.augment.cropSize,
+        modelKind: config.model.kind,
+        backbone: config.model.backbone,
+        constrainedTopK: config.model.constrainedDecoding.topK,
+        backend: tf.getBackend(),
+        seconds,
+        clipsPerSecond: clipsDone / Math.max(1e-9, seconds),
+        skippedVideos: loader.skipped.map((s) => s.videoId),
+      },
+      warnings,
+    );
+    const resultsDir = options.outDir ?? paths.results;
+    const prefix = options.split;
+    await writePredictionsCsv(
+      path.join(resultsDir, `${prefix}_predictions.csv`),
+      videos.map((v) => predictionRow({ videoId: v.videoId, trueAction: v.trueAction, predAction: v.plain.action, trueActor: v.trueActor, predActor: v.plain.actor })),
+    );
+    const metricsFile = path.join(resultsDir, options.split === 'test' ? 'metrics.json' : 'val_metrics.json');
+    await writeMetricsJson(metricsFile, result);
+    const reportPrefix = options.split === 'test' ? '' : 'val_';
+    if (result.action_report) await writeClassificationReportCsv(path.join(resultsDir, `${reportPrefix}action_classification_report.csv`), result.action_report);
+    if (result.actor_report) await writeClassificationReportCsv(path.join(resultsDir, `${reportPrefix}actor_classification_report.csv`), result.actor_report);
+    options.progress?.endEpoch(`evaluated ${videosDone} videos (${clipsDone} clips) in ${seconds.toFixed(1)}s, ${(clipsDone / Math.max(1e-9, seconds)).toFixed(1)} clips/s`);
+    return { metrics: result, videos, resultsDir, skipped: loader.skipped.length };
+  } finally {
+    model.dispose();
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * Evaluation over a loader: every clip's probabilities from a `ProbabilityPredictor` (worker replicas while
+ * training, an in-process model in the evaluator), the views of a video averaged (multi-view testing), then plain
+ * sequential decoding (step 1's argmax, step 2's argmax given it) and constrained decoding (the best valid pair
+ * among step 1's top-k actions) per video, and the loss terms as training computes them.
+ */
+import { NUM_ACTIONS, NUM_ACTORS, validityMask, type LossConfig } from '@a2d/core';
+import { clipBatchToFloat, IMAGENET_NORMALIZATION } from '@a2d/augment';
+import type { DataLoader } from '@a2d/ingest';
+import { decodeConstrained } from '@a2d/layers';
+import type { LossTerms } from './epoch-record';
+
+/** Probabilities of a batch: p(action) [B*8] and p(actor | action) [B*8*7], row-major. */
+export interface BatchProbabilities {
+  actionProbs: Float32Array;
+  actorTable: Float32Array;
+}
+
+/** Runs the model on normalised frames `[B, T, S, S, 3]`. */
+export type ProbabilityPredictor = (frames: Float32Array, shape: [number, number, number, number, 3]) => Promise<BatchProbabilities>;
+
+/** A decoded (action, actor) pair. */
+export interface DecodedClip {
+  action: number;
+  actor: number;
+}
+
+/** One video's evaluation. */
+export interface VideoPrediction {
+  videoId: string;
+  trueAction: number;
+  trueActor: number;
+  /** Views averaged. */
+  views: number;
+  /** p(action), 8 values (mean over views). */
+  actionProbs: number[];
+  /** p(actor | action) for every action: 8 rows of 7 (mean over views). */
+  actorTable: number[][];
+  /** Plain sequential decoding (one-step models: the most probable pair). */
+  plain: DecodedClip;
+  /** Constrained decoding over the top-k actions. */
+  constrained: DecodedClip;
+}
+
+/** How to decode. */
+export interface DecodeOptions {
+  /** Actions re-scored by constrained decoding. */
+  topK: number;
+  /** One-step models decode plain = constrained over all actions (their most probable pair is always valid). */
+  kind: 'two-step' | 'one-step';
+}
+
+function argMax(values: readonly number[]): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
+  return best;
+}
+
+/** Plain and constrained decoding of averaged probabilities. */
+export function decodeVideo(actionProbs: readonly number[], actorTable: readonly (readonly number[])[], options: DecodeOptions): { plain: DecodedClip; constrained: DecodedClip } {
+  const ranked = actionProbs.map((_, action) => action).sort((a, b) => actionProbs[b] - actionProbs[a] || a - b);
+  const candidates = (k: number) => ranked.slice(0, k).map((action) => ({ action, actionProbability: actionProbs[action], actorProbabilities: actorTable[action] }));
+  const constrainedPair = decodeConstrained(candidates(options.kind === 'one-step' ? NUM_ACTIONS : options.topK));
+  const constrained = { action: constrainedPair.action, actor: constrainedPair.actor };
+  if (options.kind === 'one-step') return { plain: constrained, constrained };
+  const action = ranked[0];
+  return { plain: { action, actor: argMax(actorTable[action]) }, constrained };
+}
+
+/** Runs `predict` over every batch of `loader` (test mode: views adjacent) and decodes each video. */
+export async function predictVideos(
+  loader: DataLoader,
+  predict: ProbabilityPredictor,
+  options: DecodeOptions & { onBatch?: (videos: number, clips: number) => void },
+): Promise<VideoPrediction[]> {
+  const byVideo = new Map<string, { trueAction: number; trueActor: number; views: number; action: number[]; table: number[] }>();
+  const order: string[] = [];
+  for await (const batch of loader.batches(0)) {
+    const floats = clipBatchToFloat(batch.frames, batch.shape, IMAGENET_NORMALIZATION);
+    const { actionProbs, actorTable } = await predict(floats, batch.shape);
+    batch.videoIds.forEach((videoId, clip) => {
+      let entry = byVideo.get(videoId);
+      if (!entry) {
+        entry = { trueAction: batch.actionIds[clip], trueActor: batch.actorIds[clip], views: 0, action: new Array<number>(NUM_ACTIONS).fill(0), table: new Array<number>(NUM_ACTIONS * NUM_ACTORS).fill(0) };
+        byVideo.set(videoId, entry);
+        order.push(videoId);
+      }
+      entry.views++;
+      for (let a = 0; a < NUM_ACTIONS; a++) entry.action[a] += actionProbs[clip * NUM_ACTIONS + a];
+      const offset = clip * NUM_ACTIONS * NUM_ACTORS;
+      for (let j = 0; j < NUM_ACTIONS * NUM_ACTORS; j++) entry.table[j] += actorTable[offset + j];
+    });
+    options.onBatch?.(new Set(batch.videoIds).size, batch.videoIds.length);
+  }
+  return order.map((videoId) => {
+    const entry = byVideo.get(videoId) as NonNullable<ReturnType<typeof byVideo.get>>;
+    const actionProbs = entry.action.map((p) => p / entry.views);
+    const actorTable = Array.from({ length: NUM_ACTIONS }, (_, a) => entry.table.slice(a * NUM_ACTORS, (a + 1) * NUM_ACTORS).map((p) => p / entry.views));
+    return { videoId, trueAction: entry.trueAction, trueActor: entry.trueActor, views: entry.views, actionProbs, actorTable, ...decodeVideo(actionProbs, actorTable, options) };
+  });
+}
+
+/** Accuracies (percent) of decoded videos: action, actor, combined (plain) and combined (constrained). */
+export function videoAccuracies(videos: readonly VideoPrediction[]): { action: number | null; actor: number | null; combined: number | null; combinedConstrained: number | null } {
+  if (videos.length === 0) return { action: null, actor: null, combined: null, combinedConstrained: null };
+  let action = 0;
+  let actor = 0;
+  let combined = 0;
+  let constrained = 0;
+  for (const v of videos) {
+    const a = v.plain.action === v.trueAction;
+    const b = v.plain.actor === v.trueActor;
+    action += a ? 1 : 0;
+    actor += b ? 1 : 0;
+    combined += a && b ? 1 : 0;
+    constrained += v.constrained.action === v.trueAction && v.constrained.actor === v.trueActor ? 1 : 0;
+  }
+  const percent = (n: number) => (100 * n) / videos.length;
+  return { action: percent(action), actor: percent(actor), combined: percent(combined), combinedConstrained: percent(constrained) };
+}
+
+/**
+ * The loss terms on evaluated videos, as training defines them (label smoothing included; class weights and
+ * focal modulation left out): step 1's cross-entropy, step 2's under the true action (teacher forcing), and the
+ * probability mass on invalid pairs. One-step models get only `total` (their 36-way loss is not recoverable from
+ * marginals, so it is reported as the action + actor terms' sum: null here).
+ */
+export function videoLosses(videos: readonly VideoPrediction[], loss: LossConfig, kind: 'two-step' | 'one-step'): LossTerms {
+  if (videos.length === 0) return { total: null, action: null, actor: null, consistency: null };
+  const eps = loss.labelSmoothing;
+  const smoothed = (probs: readonly number[], target: number) => {
+    const logs = probs.map((p) => Math.log(Math.max(p, 1e-12)));
+    return -((1 - eps) * logs[target] + (eps / probs.length) * logs.reduce((sum, l) => sum + l, 0));
+  };
+  const mask = validityMask();
+  let action = 0;
+  let actor = 0;
+  let consistency = 0;
+  for (const v of videos) {
+    action += smoothed(v.actionProbs, v.trueAction);
+    actor += smoothed(v.actorTable[v.trueAction], v.trueActor);
+    let invalid = 0;
+    v.actionProbs.forEach((pa, a) => v.actorTable[a].forEach((pb, b) => (invalid += mask[a][b] === 1 ? 0 : pa * pb)));
+    consistency += invalid;
+  }
+  const n = videos.length;
+  const terms = { action: action / n, actor: actor / n, consistency: consistency / n };
+  const { weights } = loss;
+  const total = weights.action * terms.action + weights.actor * terms.actor + weights.consistency * terms.consistency;
+  return kind === 'one-step' ? { total: null, action: terms.action, actor: terms.actor, consistency: terms.consistency } : { total, ...terms };
+}

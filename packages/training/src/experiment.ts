@@ -1,0 +1,140 @@
+/**
+ * The folder of one run, `<experiment.dir>/<name>/`: `config.json` (the resolved config, the engine that ran it
+ * and the hash that guards resumes), `checkpoints/`, `metrics.jsonl` (one record per epoch), `tensorboard/`,
+ * `skipped-videos.json`, `results/` (evaluation) and `plots/` (reporter).
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { a2dConfigSchema, ConfigError, DatasetError, writeJsonAtomic, type A2dConfig } from '@a2d/core';
+
+/** Every path of an experiment folder. */
+export interface ExperimentPaths {
+  root: string;
+  config: string;
+  checkpoints: string;
+  metrics: string;
+  tensorboard: string;
+  skippedVideos: string;
+  results: string;
+  plots: string;
+}
+
+/** The paths of experiment `name` under `dir`. */
+export function experimentPaths(dir: string, name: string): ExperimentPaths {
+  const root = path.join(dir, name);
+  return {
+    root,
+    config: path.join(root, 'config.json'),
+    checkpoints: path.join(root, 'checkpoints'),
+    metrics: path.join(root, 'metrics.jsonl'),
+    tensorboard: path.join(root, 'tensorboard'),
+    skippedVideos: path.join(root, 'skipped-videos.json'),
+    results: path.join(root, 'results'),
+    plots: path.join(root, 'plots'),
+  };
+}
+
+/** A default experiment name from the model kind and the start time: `two-step-20261129-201500`. */
+export function defaultExperimentName(config: A2dConfig, now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${config.model.kind}-${stamp}`;
+}
+
+/**
+ * Config paths that do not change what is trained (where files are, how fast they are read, how long to wait),
+ * so a resume may differ in them.
+ */
+const IGNORED_FOR_RESUME = [
+  'experiment',
+  'engine',
+  'data.root',
+  'data.decode.cacheDir',
+  'data.decode.workers',
+  'data.decode.threads',
+  'data.decode.timeoutSeconds',
+  'data.loader.prefetch',
+  'train.workerTimeoutSeconds',
+  'train.checkpoint',
+  'train.evalEvery',
+  'train.earlyStopping',
+];
+
+function flatten(value: unknown, prefix = '', out: Record<string, string> = {}): Record<string, string> {
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    for (const key of Object.keys(value).sort()) flatten((value as Record<string, unknown>)[key], prefix ? `${prefix}.${key}` : key, out);
+  } else {
+    out[prefix] = JSON.stringify(value);
+  }
+  return out;
+}
+
+function resumeRelevant(config: A2dConfig): Record<string, string> {
+  const flat = flatten(config);
+  return Object.fromEntries(
+    Object.entries(flat).filter(([key]) => !IGNORED_FOR_RESUME.some((ignored) => key === ignored || key.startsWith(`${ignored}.`))),
+  );
+}
+
+/** SHA-256 of the config fields that decide what is trained (see `IGNORED_FOR_RESUME`). */
+export function trainingConfigHash(config: A2dConfig): string {
+  return createHash('sha256').update(JSON.stringify(resumeRelevant(config))).digest('hex');
+}
+
+/** The fields (dotted paths) in which two configs differ for training, with both values. */
+export function configDifferences(saved: A2dConfig, current: A2dConfig): { path: string; saved: string; current: string }[] {
+  const a = resumeRelevant(saved);
+  const b = resumeRelevant(current);
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+  return keys.filter((key) => a[key] !== b[key]).map((key) => ({ path: key, saved: a[key] ?? '(absent)', current: b[key] ?? '(absent)' }));
+}
+
+/** `config.json` of an experiment. */
+export const experimentConfigFileSchema = z.object({
+  format: z.literal('a2d-experiment'),
+  version: z.literal(1),
+  name: z.string(),
+  createdAt: z.string(),
+  configHash: z.string(),
+  /** The resolved config (validated again on read). */
+  config: z.unknown(),
+  /** The backend and how training ran (workers), as the trainer recorded them. */
+  engine: z.record(z.string(), z.unknown()),
+  trainer: z.object({ workers: z.number().int().positive(), mode: z.string() }),
+});
+
+/** `config.json` contents. */
+export type ExperimentConfigFile = z.infer<typeof experimentConfigFileSchema> & { config: A2dConfig };
+
+/** Reads an experiment's `config.json`; a missing or invalid file is a `DatasetError` naming it. */
+export function readExperimentConfig(file: string): ExperimentConfigFile {
+  if (!existsSync(file)) throw new DatasetError(file, 'not found (no such experiment, or it never started)');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new DatasetError(file, `not valid JSON: ${(error as Error).message}`);
+  }
+  const parsed = experimentConfigFileSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new DatasetError(file, issue?.message ?? 'invalid', undefined, issue?.path.join('.'));
+  }
+  let config: A2dConfig;
+  try {
+    config = a2dConfigSchema.parse(parsed.data.config);
+  } catch (error) {
+    if (error instanceof z.ZodError) {
+      const issue = error.issues[0];
+      throw new ConfigError([{ path: `config.${issue?.path.join('.') ?? ''}`, message: issue?.message ?? 'invalid' }], file);
+    }
+    throw error;
+  }
+  return { ...parsed.data, config };
+}
+
+/** Writes `config.json` atomically. */
+export async function writeExperimentConfig(file: string, contents: ExperimentConfigFile): Promise<void> {
+  await writeJsonAtomic(file, contents);
+}

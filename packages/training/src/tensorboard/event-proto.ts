@@ -1,0 +1,74 @@
+/**
+ * The subset of TensorFlow's `Event` and `Summary` messages (tensorflow/core/util/event.proto,
+ * tensorflow/core/framework/summary.proto) that scalar logging needs, with the same field numbers, so
+ * TensorBoard reads what we write. The `oneof`s matter: they make a scalar of 0 still carry its value.
+ */
+import { parse } from 'protobufjs';
+
+const EVENT_PROTO = `
+syntax = "proto3";
+package tensorboard;
+
+message Summary {
+  message Value {
+    string tag = 1;
+    oneof value {
+      float simple_value = 2;
+    }
+  }
+  repeated Value value = 1;
+}
+
+message Event {
+  double wall_time = 1;
+  int64 step = 2;
+  oneof what {
+    string file_version = 3;
+    Summary summary = 5;
+  }
+}
+`;
+
+const eventType = parse(EVENT_PROTO).root.lookupType('tensorboard.Event');
+
+/** The `file_version` of the first event of every event file. */
+export const EVENT_FILE_VERSION = 'brain.Event:2';
+
+/** One `Summary.Value`: a tagged scalar (float32 on disk). */
+export interface SummaryValue {
+  tag: string;
+  /** The scalar; absent only in values of other kinds (images, histograms) written by other tools. */
+  simpleValue?: number;
+}
+
+/** One `Event`: either the file-version header or a summary of scalars. */
+export interface TensorBoardEvent {
+  /** Seconds since the Unix epoch (fractional). */
+  wallTime: number;
+  step: number;
+  fileVersion?: string;
+  summary?: { value: SummaryValue[] };
+}
+
+/** Serializes an event to protobuf bytes. */
+export function encodeEvent(event: TensorBoardEvent): Uint8Array {
+  return eventType.encode(eventType.fromObject(event)).finish();
+}
+
+/** Parses protobuf bytes into an event (int64 steps as numbers; absent scalar fields read as 0). */
+export function decodeEvent(bytes: Uint8Array): TensorBoardEvent {
+  const raw = eventType.toObject(eventType.decode(bytes), { longs: Number, defaults: true }) as {
+    wallTime: number;
+    step: number;
+    fileVersion?: string;
+    summary?: { value: { tag: string; simpleValue?: number }[] };
+  };
+  const event: TensorBoardEvent = { wallTime: raw.wallTime, step: raw.step };
+  if (raw.fileVersion !== undefined) event.fileVersion = raw.fileVersion;
+  if (raw.summary !== undefined) {
+    event.summary = {
+      value: raw.summary.value.map((value) => (value.simpleValue === undefined ? { tag: value.tag } : { tag: value.tag, simpleValue: value.simpleValue })),
+    };
+  }
+  return event;
+}

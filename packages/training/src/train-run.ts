@@ -1,0 +1,602 @@
+/**
+ * The training loop of one experiment (not `model.fit`: step 2 is fed a scheduled mix of true and predicted
+ * actions). Per batch: loader (decoding in ffmpeg processes, augmentation on this thread, prefetched) ->
+ * normalisation -> mixup/CutMix -> the per-clip conditioning draws -> shards -> gradients in the replicas
+ * (worker threads, or this thread) -> accumulation -> global-norm clipping -> AdamW at the scheduled rate.
+ * Per epoch: batch-norm statistics averaged across replicas, replica agreement checked, validation (plain and
+ * constrained decoding, the EMA too), one `metrics.jsonl` record, TensorBoard scalars, checkpoints, early stopping.
+ *
+ * Every random draw is keyed by (seed, epoch, batch) or lives in a saved stream, and checkpoints are taken
+ * between optimizer updates, so a resumed run continues exactly as an uninterrupted one (same worker count).
+ */
+import { existsSync } from 'node:fs';
+import { access, mkdir } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  A2dError,
+  ConfigError,
+  DatasetError,
+  NUM_ACTIONS,
+  NUM_ACTORS,
+  Rng,
+  writeFileAtomic,
+  writeJsonAtomic,
+  type A2dConfig,
+} from '@a2d/core';
+import { buildTestTransform, buildTrainTransform, clipBatchToFloat, IMAGENET_NORMALIZATION, mixBatch } from '@a2d/augment';
+import {
+  DataParallelTrainer,
+  InProcessTrainer,
+  splitBatch,
+  tf,
+  type BatchPayload,
+  type EngineInfo,
+  type ReplicaSpec,
+  type ReplicaTrainer,
+} from '@a2d/engine';
+import { clipPath, DataLoader, readVideoset, splitDataset, type VideoRecord } from '@a2d/ingest';
+import { modelArtifactsToFiles, NUM_PAIRS, pairIndexOf, predictionFeedProbability } from '@a2d/layers';
+import { CheckpointStore } from './checkpoint/checkpoint-store';
+import { checkpointFiles, readTrainerCheckpoint, type TrainerCheckpoint } from './checkpoint/trainer-checkpoint';
+import type { EpochRecord, LossTerms, ValidationResult } from './epoch-record';
+import { predictVideos, videoAccuracies, videoLosses, type BatchProbabilities, type ProbabilityPredictor } from './evaluation';
+import { configDifferences, trainingConfigHash, writeExperimentConfig, readExperimentConfig, type ExperimentPaths } from './experiment';
+import { learningRateAt } from './optim/lr-schedule';
+import { createClassifier, networkOf, type Classifier } from './replica/classifier';
+import type { ClassifierReplicaOptions } from './replica/classifier-replica';
+import { emptyAccumulator, type EpochAccumulator, type TrainingState } from './training-state';
+
+/** A failure of the run itself (not of one input): non-finite training, refused resume, no usable data. */
+export class TrainingError extends A2dError {}
+
+/** Where the loop reports progress (a console bar, or nothing). */
+export interface TrainingProgress {
+  startEpoch(epoch: number, totalBatches: number): void;
+  update(batchesDone: number, values: { loss?: number; acc?: number; clipsPerSecond?: number }): void;
+  endEpoch(summary: string): void;
+  log(line: string): void;
+  /** A warning (shown even when quiet). */
+  warn(line: string): void;
+  stop(): void;
+}
+
+/** Where scalars go (TensorBoard). */
+export interface ScalarSink {
+  addScalar(tag: string, value: number, step: number): void;
+  flush(): void;
+  close(): void;
+}
+
+/** Options of `runTraining`. */
+export interface TrainingRunOptions {
+  config: A2dConfig;
+  /** The experiment's name and folders. */
+  name: string;
+  paths: ExperimentPaths;
+  engine: EngineInfo;
+  /** Continue from the most advanced intact checkpoint. */
+  resume: boolean;
+  /** Resume even when the config differs in fields that change training. */
+  force: boolean;
+  log: (line: string) => void;
+  warn: (line: string) => void;
+  progress?: TrainingProgress;
+  scalars?: (logDir: string) => ScalarSink;
+  /** Aborting saves a resumable checkpoint at the next update boundary and returns. */
+  signal?: AbortSignal;
+}
+
+/** What a run did. */
+export interface TrainingRunResult {
+  name: string;
+  dir: string;
+  /** Epochs completed in total (this and earlier sessions). */
+  epochs: number;
+  interrupted: boolean;
+  stopReason: string | null;
+  best: { epoch: number; valCombined: number } | null;
+  history: EpochRecord[];
+  workers: number;
+  /** Videos skipped because they cannot be decoded. */
+  skippedVideos: number;
+}
+
+const workerModule = (): string => {
+  const js = path.join(__dirname, 'replica', 'classifier-replica.js');
+  return existsSync(js) ? js : path.join(__dirname, 'replica', 'classifier-replica.ts');
+};
+
+/** How many replicas to train with, and why (logged). */
+export function chooseWorkers(config: A2dConfig, engine: EngineInfo, cores = os.availableParallelism()): { workers: number; reason: string } {
+  const setting = config.train.workers;
+  if (setting !== 'auto') return { workers: setting, reason: `train.workers = ${setting}` };
+  if ((engine.backend === 'wasm' || engine.backend === 'cpu') && cores >= 2) {
+    return { workers: 2, reason: `auto: ${engine.backend} runs one thread per instance; 2 worker threads use both of ${cores} cores (1.5x a single thread in engine:bench)` };
+  }
+  if (engine.backend === 'wasm' || engine.backend === 'cpu') return { workers: 1, reason: `auto: only ${cores} core` };
+  return { workers: 1, reason: `auto: ${engine.backend} uses every core (or the GPU) from one thread` };
+}
+
+async function existingClips(records: readonly VideoRecord[], root: string, clipsDir: string): Promise<number> {
+  const present = await Promise.all(records.map((r) => access(clipPath(root, clipsDir, r.videoId)).then(() => 1, () => 0)));
+  return present.reduce<number>((sum, x) => sum + x, 0);
+}
+
+function classCounts(records: readonly VideoRecord[]): { action: number[]; actor: number[] } {
+  const action = new Array<number>(NUM_ACTIONS).fill(0);
+  const actor = new Array<number>(NUM_ACTORS).fill(0);
+  for (const r of records) {
+    action[r.actionId - 1]++;
+    actor[r.actorId - 1]++;
+  }
+  return { action, actor };
+}
+
+function percentOrNull(count: number, total: number): number | null {
+  return total > 0 ? (100 * count) / total : null;
+}
+
+function meanOrNull(sum: number, count: number): number | null {
+  return count > 0 ? sum / count : null;
+}
+
+/** The training shard inputs of one batch (see `classifier-replica.ts`). */
+function trainingPayload(
+  frames: Float32Array,
+  shape: [number, number, number, number, 3],
+  mixed: { actionTargets: Float32Array; actorTargets: Float32Array; lambda: number; partner: Int32Array },
+  actionIds: Int32Array,
+  actorIds: Int32Array,
+  feed: Int32Array,
+): BatchPayload {
+  const batch = shape[0];
+  const pairTarget = new Float32Array(batch * NUM_PAIRS);
+  for (let i = 0; i < batch; i++) {
+    const own = pairIndexOf(actionIds[i], actorIds[i]);
+    const mate = pairIndexOf(actionIds[mixed.partner[i]], actorIds[mixed.partner[i]]);
+    // A clip outside the 36 video-level pairs cannot occur (the loader refuses `none`; the taxonomy has the rest).
+    if (own >= 0) pairTarget[i * NUM_PAIRS + own] += mixed.lambda;
+    if (mate >= 0) pairTarget[i * NUM_PAIRS + mate] += 1 - mixed.lambda;
+  }
+  return {
+    frames: { values: frames, shape: [...shape], dtype: 'float32' },
+    actionTarget: { values: mixed.actionTargets, shape: [batch, NUM_ACTIONS], dtype: 'float32' },
+    actorTarget: { values: mixed.actorTargets, shape: [batch, NUM_ACTORS], dtype: 'float32' },
+    pairTarget: { values: pairTarget, shape: [batch, NUM_PAIRS], dtype: 'float32' },
+    trueAction: { values: Int32Array.from(actionIds), shape: [batch], dtype: 'int32' },
+    trueActor: { values: Int32Array.from(actorIds), shape: [batch], dtype: 'int32' },
+    feedPrediction: { values: feed, shape: [batch], dtype: 'int32' },
+  };
+}
+
+/** A predictor that splits each batch across the trainer's replicas. */
+function replicaPredictor(trainer: ReplicaTrainer, ema: boolean): ProbabilityPredictor {
+  return async (frames, shape) => {
+    const shards = splitBatch({ frames: { values: frames, shape: [...shape], dtype: 'float32' } }, trainer.workers);
+    const outputs = await trainer.predict(shards, { ema });
+    const join = (name: string) => {
+      const parts = outputs.map((o) => o[name].values as Float32Array);
+      const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+      let offset = 0;
+      for (const p of parts) {
+        out.set(p, offset);
+        offset += p.length;
+      }
+      return out;
+    };
+    const result: BatchProbabilities = { actionProbs: join('actionProbs'), actorTable: join('actorTable') };
+    return result;
+  };
+}
+
+/** Element-wise mean of the replicas' copies of one weight (the first copy itself when all are equal). */
+function meanOverReplicas(copies: readonly Float32Array[]): Float32Array {
+  const first = copies[0];
+  if (copies.every((copy) => copy.every((value, i) => value === first[i]))) return first;
+  const out = new Float32Array(first.length);
+  for (let i = 0; i < out.length; i++) {
+    let sum = 0;
+    for (const copy of copies) sum += copy[i];
+    out[i] = sum / copies.length;
+  }
+  return out;
+}
+
+/** Saves the weights of `values` (network order) as LayersModel files, through the main thread's model copy. */
+async function modelFiles(model: Classifier, values: readonly Float32Array[]): Promise<{ modelJson: string; weights: Uint8Array }> {
+  const network = networkOf(model);
+  if (values.length !== network.weights.length) throw new Error(`expected ${network.weights.length} weight arrays, got ${values.length}`);
+  tf.tidy(() => network.setWeights(network.weights.map((w, i) => tf.tensor(values[i], w.shape as number[]))));
+  let files: { modelJson: string; weights: Uint8Array } | undefined;
+  await model.save(tf.io.withSaveHandler(async (artifacts) => {
+    files = modelArtifactsToFiles(artifacts);
+    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+  }));
+  if (!files) throw new Error('model save produced no artifacts');
+  return files;
+}
+
+/** Trains (or resumes) one experiment; see the file comment. */
+export async function runTraining(options: TrainingRunOptions): Promise<TrainingRunResult> {
+  const { config, paths, engine, log, warn, signal } = options;
+  if (config.train.mixedPrecision) {
+    throw new ConfigError(
+      [{ path: 'train.mixedPrecision', message: 'not supported: tfjs has no float16 kernels on any Node backend (wasm, cpu, tfjs-node, tfjs-node-gpu); train in float32 (set it to false)' }],
+      'config',
+    );
+  }
+  const { data, augment } = config;
+  const numFrames = data.sampling.numFrames;
+  const inputSize = augment.cropSize;
+
+  // Data: the splits, and a clear stop when nothing can be read.
+  const videoset = path.join(data.root, data.videosetFile);
+  const records = await readVideoset(videoset);
+  const splits = splitDataset(records, { valFraction: data.valFraction, seed: data.splitSeed, includeNone: data.includeNone });
+  if (splits.train.length === 0) throw new DatasetError(videoset, 'no training videos (usage 0) after filtering');
+  const present = await existingClips(splits.train, data.root, data.clipsDir);
+  if (present === 0) {
+    throw new DatasetError(path.join(data.root, data.clipsDir), `none of the ${splits.train.length} training clips exist (expected <id>.mp4 files here)`);
+  }
+  log(`data: ${records.length} videos in ${videoset}: train ${splits.train.length}, val ${splits.val.length}, test ${splits.test.length}`);
+
+  const hash = trainingConfigHash(config);
+  const store = new CheckpointStore(paths.checkpoints);
+  for (const note of await store.recover()) warn(note);
+
+  // Resume: refuse a different config unless forced.
+  let resumed: { training: TrainingState; trainerState: Awaited<ReturnType<typeof readTrainerCheckpoint>>['trainer']; tag: string } | undefined;
+  if (options.resume) {
+    if (existsSync(paths.config)) {
+      const saved = readExperimentConfig(paths.config);
+      const differences = configDifferences(saved.config, config);
+      if (differences.length > 0 && !options.force) {
+        throw new TrainingError(
+          `cannot resume ${paths.root}: the config differs from the saved one in ${differences.map((d) => `${d.path} (saved ${d.saved}, now ${d.current})`).join('; ')}. ` +
+            'Use the saved values, or --force to resume anyway.',
+        );
+      }
+      if (differences.length > 0) warn(`resuming with a different config (--force): ${differences.map((d) => d.path).join(', ')}`);
+    }
+    const found = await store.latestIntact(warn);
+    if (!found) {
+      if (existsSync(paths.checkpoints) && (await store.tags()).length > 0) throw new TrainingError(`cannot resume ${paths.root}: no intact checkpoint (see the warnings above)`);
+      warn(`--resume: ${paths.root} has no checkpoint yet; starting from scratch`);
+    } else {
+      const parts = readTrainerCheckpoint(store.pathOf(found.tag), found.files);
+      resumed = { training: parts.training, trainerState: parts.trainer, tag: found.tag };
+    }
+  } else if (existsSync(paths.checkpoints) && (await store.tags()).length > 0) {
+    throw new TrainingError(`${paths.root} already has checkpoints: pass --resume to continue it, or choose another --experiment-name`);
+  }
+
+  const { workers, reason } = chooseWorkers(config, engine);
+  if (resumed && resumed.training.workers !== workers) {
+    throw new TrainingError(`cannot resume ${paths.root}: it was trained with ${resumed.training.workers} replica(s), this run would use ${workers} (set --train.workers=${resumed.training.workers})`);
+  }
+  log(`training: ${workers === 1 ? 'in-process (1 replica)' : `${workers} worker threads (data-parallel)`} — ${reason}`);
+
+  await mkdir(paths.root, { recursive: true });
+  const configJson = {
+    format: 'a2d-experiment' as const,
+    version: 1 as const,
+    name: options.name,
+    createdAt: new Date().toISOString(),
+    configHash: hash,
+    config,
+    engine: { ...engine },
+    trainer: { workers, mode: workers === 1 ? 'in-process' : 'data-parallel' },
+  };
+  await writeExperimentConfig(paths.config, configJson);
+  const configText = `${JSON.stringify(configJson, null, 2)}\n`;
+
+  const counts = classCounts(splits.train);
+  const replicaOptions: ClassifierReplicaOptions = {
+    config: { model: config.model, loss: config.loss, train: config.train },
+    inputSize,
+    numFrames,
+    modelSeed: config.seed,
+    classCounts: counts,
+  };
+  const spec: ReplicaSpec = { module: workerModule(), options: replicaOptions };
+  const trainer: ReplicaTrainer =
+    workers > 1
+      ? await DataParallelTrainer.start({ workers, replica: spec, backend: engine.backend, requestTimeoutMs: config.train.workerTimeoutSeconds * 1000 })
+      : await InProcessTrainer.create({ replica: spec });
+  const mainModel = createClassifier(config.model, inputSize, numFrames, config.seed);
+  const scalars = options.scalars?.(paths.tensorboard);
+  const progress = options.progress;
+
+  try {
+    let state: TrainingState = resumed?.training ?? {
+      format: 'a2d-training-state',
+      version: 1,
+      epoch: 0,
+      position: 0,
+      batchIndex: 0,
+      stepInEpoch: 0,
+      globalStep: 0,
+      epochEndPending: false,
+      partial: emptyAccumulator(),
+      history: [],
+      best: null,
+      epochsWithoutImprovement: 0,
+      finished: false,
+      stopReason: null,
+      skippedVideos: [],
+      configHash: hash,
+      workers,
+    };
+    if (resumed) {
+      await trainer.setState(resumed.trainerState);
+      log(`resumed from checkpoint ${resumed.tag}: epoch ${state.epoch + 1}, ${state.position} videos into it, update ${state.globalStep}`);
+      if (state.finished) log(`the run had already finished (${state.stopReason ?? 'all epochs'}); nothing to train`);
+    }
+
+    const logger = { warn: (line: string) => (progress ? progress.warn(line) : warn(line)) };
+    const trainLoader = new DataLoader({ records: splits.train, data, temporal: augment.temporal, mode: 'train', seed: config.seed, transform: buildTrainTransform(augment), logger });
+    const valData = { ...data, sampling: { ...data.sampling, testViews: 1 } };
+    const valLoader = splits.val.length > 0
+      ? new DataLoader({ records: splits.val, data: valData, temporal: augment.temporal, mode: 'test', seed: config.seed, transform: buildTestTransform(augment), logger, source: trainLoader.source })
+      : undefined;
+    if (!valLoader) warn('no validation videos (data.valFraction is 0 or the train split is tiny): best checkpoint and early stopping follow the last epoch');
+
+    const { batchSize, dropLast } = data.loader;
+    const batchesPerEpoch = dropLast ? Math.floor(splits.train.length / batchSize) : Math.ceil(splits.train.length / batchSize);
+    if (batchesPerEpoch === 0) throw new DatasetError(videoset, `${splits.train.length} training videos make no full batch of ${batchSize} (data.loader.dropLast is on)`);
+    const { accumulateSteps, epochs } = config.train;
+    const stepsPerEpoch = Math.ceil(batchesPerEpoch / accumulateSteps);
+    const schedule = { optimizer: config.train.optimizer, schedule: config.train.schedule, epochs };
+    const runRng = new Rng(config.seed);
+    let nonFiniteRun = 0;
+    let interrupted = false;
+
+    const saveCheckpoint = async (tags: string[]) => {
+      // The replicas are left as they are (a resume must continue them exactly); the saved model gets the mean of
+      // their batch-norm statistics, which is what `averageBuffers` gives them at the next epoch end.
+      const trainerState = await trainer.getState();
+      const network = networkOf(mainModel);
+      const weights = network.weights.map((_, i) => meanOverReplicas(trainerState.replicas.map((r) => r.tensors[`weights/${i}`]?.values as Float32Array)));
+      const checkpoint: TrainerCheckpoint = {
+        training: { ...state, skippedVideos: [...trainLoader.skipped] },
+        trainer: trainerState,
+        model: await modelFiles(mainModel, weights),
+        configJson: configText,
+      };
+      if (config.train.ema.enabled) {
+        checkpoint.emaModel = await modelFiles(mainModel, network.weights.map((_, i) => meanOverReplicas(trainerState.replicas.map((r) => r.tensors[`ema/${i}`]?.values as Float32Array))));
+      }
+      const files = checkpointFiles(checkpoint);
+      for (const tag of tags) await store.write(tag, files, state.globalStep);
+      await writeJsonAtomic(paths.skippedVideos, trainLoader.skipped);
+    };
+
+    const evaluate = async (ema: boolean): Promise<ValidationResult | null> => {
+      if (!valLoader) return null;
+      const videos = await predictVideos(valLoader, replicaPredictor(trainer, ema), { topK: config.model.constrainedDecoding.topK, kind: config.model.kind });
+      const acc = videoAccuracies(videos);
+      return { loss: videoLosses(videos, config.loss, config.model.kind), acc, clips: videos.length };
+    };
+
+    while (!state.finished && state.epoch < epochs) {
+      const epoch = state.epoch;
+      const acc: EpochAccumulator = state.partial;
+      const epochStart = performance.now() - acc.seconds * 1000;
+      progress?.startEpoch(epoch + 1, batchesPerEpoch);
+      if (!state.epochEndPending) {
+        const iterator = trainLoader.batches(epoch, state.position)[Symbol.asyncIterator]();
+        let pending = 0; // batches whose gradients wait in the trainer's buffer
+        for (;;) {
+          const waitStart = performance.now();
+          const next = await iterator.next();
+          acc.waitSeconds += (performance.now() - waitStart) / 1000;
+          if (next.done) break;
+          const batch = next.value;
+          const batchIndex = state.batchIndex;
+          const floats = clipBatchToFloat(batch.frames, batch.shape, IMAGENET_NORMALIZATION);
+          const mixed = mixBatch({ frames: floats, shape: batch.shape, actionIds: batch.actionIds, actorIds: batch.actorIds }, augment, runRng.fork(`mix/${epoch}/${batchIndex}`));
+          const progressFraction = (epoch + batchIndex / batchesPerEpoch) / epochs;
+          const feedProbability = predictionFeedProbability(config.model.conditioning, progressFraction);
+          const conditionRng = runRng.fork(`condition/${epoch}/${batchIndex}`);
+          const feed = Int32Array.from(batch.videoIds, () => (conditionRng.next() < feedProbability ? 1 : 0));
+          const payload = trainingPayload(mixed.frames, batch.shape, mixed, batch.actionIds, batch.actorIds, feed);
+          const summary = await trainer.computeGradients(splitBatch(payload, trainer.workers), { progress: progressFraction });
+          const clips = batch.videoIds.length;
+          acc.clips += clips;
+          for (const term of ['total', 'action', 'actor', 'consistency'] as const) {
+            const value = summary.metrics[`loss.${term}`];
+            if (Number.isFinite(value)) {
+              acc.lossSums[term] += value * clips;
+              acc.lossClips[term] += clips;
+            }
+          }
+          acc.correct.action += (summary.metrics['acc.action'] ?? 0) * clips;
+          acc.correct.actor += (summary.metrics['acc.actor'] ?? 0) * clips;
+          acc.correct.combined += (summary.metrics['acc.combined'] ?? 0) * clips;
+          pending++;
+          state.batchIndex++;
+          state.position = batch.position;
+          const lastOfEpoch = state.batchIndex >= batchesPerEpoch || batch.position >= splits.train.length;
+          if (pending >= accumulateSteps || lastOfEpoch) {
+            const learningRate = learningRateAt({ epoch, step: state.stepInEpoch, stepsPerEpoch }, schedule);
+            const applied = await trainer.applyGradients({ learningRate, clipNorm: config.train.clipGradNorm > 0 ? config.train.clipGradNorm : undefined });
+            pending = 0;
+            state.stepInEpoch++;
+            if (applied.applied) {
+              state.globalStep++;
+              nonFiniteRun = 0;
+              acc.updates++;
+              acc.gradNormSum += applied.gradNorm;
+              acc.gradNormMax = Math.max(acc.gradNormMax ?? 0, applied.gradNorm);
+              acc.lrFirst ??= learningRate;
+              acc.lrLast = learningRate;
+              scalars?.addScalar('train/step_loss', summary.loss, state.globalStep);
+            } else {
+              acc.nonFiniteSteps++;
+              nonFiniteRun++;
+              warn(`epoch ${epoch + 1} batch ${batchIndex + 1}: non-finite gradients (shards ${summary.nonFiniteShards.join(', ') || '?'}); update skipped`);
+              if (nonFiniteRun >= config.train.maxNonFiniteSteps) {
+                throw new TrainingError(
+                  `${nonFiniteRun} updates in a row had non-finite gradients (epoch ${epoch + 1}, batch ${batchIndex + 1}): lower train.optimizer.lr, ` +
+                    'keep train.clipGradNorm on, or resume from the last checkpoint',
+                );
+              }
+            }
+            acc.seconds = (performance.now() - epochStart) / 1000;
+            const seen = Math.max(1, acc.clips);
+            progress?.update(state.batchIndex, {
+              loss: acc.lossSums.total / Math.max(1, acc.lossClips.total),
+              acc: (100 * acc.correct.combined) / seen,
+              clipsPerSecond: acc.clips / Math.max(1e-9, acc.seconds),
+            });
+            if (signal?.aborted) {
+              interrupted = true;
+              break;
+            }
+          }
+        }
+        if (interrupted) {
+          acc.seconds = (performance.now() - epochStart) / 1000;
+          state.partial = acc;
+          await saveCheckpoint(['last']);
+          progress?.stop();
+          log(`interrupted: saved a resumable checkpoint at epoch ${epoch + 1}, ${state.position}/${splits.train.length} videos (${store.pathOf('last')})`);
+          break;
+        }
+        if (acc.clips === 0 && trainLoader.skipped.length > 0) {
+          throw new DatasetError(
+            path.join(data.root, data.clipsDir),
+            `no training clip could be decoded in epoch ${epoch + 1} (${trainLoader.skipped.length} skipped; first: ${trainLoader.skipped[0].videoId}: ${trainLoader.skipped[0].reason})`,
+          );
+        }
+        state.epochEndPending = true;
+        state.partial = acc;
+      }
+
+      // Epoch end: validation, the record, checkpoints, early stopping.
+      await trainer.averageBuffers();
+      await trainer.verifyReplicas();
+      const isLast = epoch + 1 === epochs;
+      const validate = (epoch + 1) % config.train.evalEvery === 0 || isLast;
+      const val = validate ? await evaluate(false) : null;
+      const valEma = validate && config.train.ema.enabled ? await evaluate(true) : null;
+      if (signal?.aborted) {
+        state.partial = acc;
+        await saveCheckpoint(['last']);
+        interrupted = true;
+        progress?.stop();
+        log(`interrupted during validation: saved a resumable checkpoint (${store.pathOf('last')}); resuming redoes the validation of epoch ${epoch + 1}`);
+        break;
+      }
+      acc.seconds = (performance.now() - epochStart) / 1000;
+      const trainLoss: LossTerms = {
+        total: meanOrNull(acc.lossSums.total, acc.lossClips.total),
+        action: meanOrNull(acc.lossSums.action, acc.lossClips.action),
+        actor: meanOrNull(acc.lossSums.actor, acc.lossClips.actor),
+        consistency: meanOrNull(acc.lossSums.consistency, acc.lossClips.consistency),
+      };
+      const memory = tf.memory();
+      const record: EpochRecord = {
+        epoch: epoch + 1,
+        globalStep: state.globalStep,
+        lr: { first: acc.lrFirst ?? 0, last: acc.lrLast ?? 0 },
+        train: {
+          loss: trainLoss,
+          acc: {
+            action: percentOrNull(acc.correct.action, acc.clips),
+            actor: percentOrNull(acc.correct.actor, acc.clips),
+            combined: percentOrNull(acc.correct.combined, acc.clips),
+          },
+          clips: acc.clips,
+        },
+        val,
+        valEma,
+        clipsPerSecond: acc.clips / Math.max(1e-9, acc.seconds),
+        dataWaitFraction: acc.seconds > 0 ? Math.min(1, acc.waitSeconds / acc.seconds) : 0,
+        seconds: acc.seconds,
+        rssMiB: process.memoryUsage().rss / 2 ** 20,
+        tensors: memory.numTensors,
+        skippedVideos: trainLoader.skipped.length,
+        nonFiniteSteps: acc.nonFiniteSteps,
+        gradNorm: { mean: meanOrNull(acc.gradNormSum, acc.updates), max: acc.gradNormMax },
+      };
+      state.history = [...state.history, record];
+      await writeFileAtomic(paths.metrics, state.history.map((r) => JSON.stringify(r)).join('\n') + '\n');
+      if (scalars) {
+        const put = (tag: string, value: number | null | undefined) => {
+          if (value !== null && value !== undefined && Number.isFinite(value)) scalars.addScalar(tag, value, epoch + 1);
+        };
+        for (const [term, value] of Object.entries(record.train.loss)) put(`loss/train_${term}`, value);
+        for (const [term, value] of Object.entries(record.train.acc)) put(`accuracy/train_${term}`, value);
+        if (val) {
+          for (const [term, value] of Object.entries(val.loss)) put(`loss/val_${term}`, value);
+          for (const [term, value] of Object.entries(val.acc)) put(`accuracy/val_${term}`, value);
+        }
+        if (valEma) for (const [term, value] of Object.entries(valEma.acc)) put(`accuracy/val_ema_${term}`, value);
+        put('learning_rate', record.lr.last);
+        put('speed/clips_per_second', record.clipsPerSecond);
+        put('speed/data_wait_fraction', record.dataWaitFraction);
+        put('memory/rss_mib', record.rssMiB);
+        scalars.flush();
+      }
+
+      // Best by validation combined accuracy; without a validation split every epoch replaces it (the last is best).
+      const score = val?.acc.combined ?? null;
+      const improved = valLoader
+        ? score !== null && (state.best === null || score > state.best.valCombined + config.train.earlyStopping.minDelta)
+        : true;
+      if (improved) {
+        state.best = { epoch: epoch + 1, valCombined: score ?? record.train.acc.combined ?? 0 };
+        state.epochsWithoutImprovement = 0;
+      } else if (validate) {
+        state.epochsWithoutImprovement++;
+      }
+      const { patience } = config.train.earlyStopping;
+      const earlyStop = patience > 0 && state.epochsWithoutImprovement >= patience && !isLast;
+      state = {
+        ...state,
+        epoch: epoch + 1,
+        position: 0,
+        batchIndex: 0,
+        stepInEpoch: 0,
+        epochEndPending: false,
+        partial: emptyAccumulator(),
+        finished: isLast || earlyStop,
+        stopReason: earlyStop ? `early stopping: no val combined accuracy gain > ${config.train.earlyStopping.minDelta} for ${patience} epochs` : isLast ? `all ${epochs} epochs` : null,
+      };
+      const tags = ['last'];
+      if ((epoch + 1) % config.train.checkpoint.every === 0) tags.push(`epoch-${epoch + 1}`);
+      if (improved) tags.push('best');
+      await saveCheckpoint(tags);
+      await store.prune(config.train.checkpoint.keep);
+
+      const fmt = (v: number | null | undefined) => (v === null || v === undefined ? '-' : v.toFixed(1));
+      const summaryLine =
+        `epoch ${epoch + 1}/${epochs}: train loss ${trainLoss.total?.toFixed(4) ?? '-'} combined ${fmt(record.train.acc.combined)}%` +
+        (val ? ` | val loss ${val.loss.total?.toFixed(4) ?? '-'} action ${fmt(val.acc.action)}% actor ${fmt(val.acc.actor)}% combined ${fmt(val.acc.combined)}% (constrained ${fmt(val.acc.combinedConstrained)}%)` : '') +
+        (valEma ? ` | ema combined ${fmt(valEma.acc.combined)}%` : '') +
+        ` | lr ${record.lr.last.toExponential(2)} | ${record.clipsPerSecond.toFixed(1)} clips/s, data wait ${(100 * record.dataWaitFraction).toFixed(0)}% | ${record.seconds.toFixed(0)}s` +
+        (improved ? ' | best' : '');
+      if (progress) progress.endEpoch(summaryLine);
+      else log(summaryLine);
+      if (earlyStop) log(state.stopReason ?? 'early stopping');
+    }
+    progress?.stop();
+    return {
+      name: options.name,
+      dir: paths.root,
+      epochs: state.history.length,
+      interrupted,
+      stopReason: state.stopReason,
+      best: state.best,
+      history: state.history,
+      workers,
+      skippedVideos: trainLoader.skipped.length,
+    };
+  } finally {
+    scalars?.close();
+    mainModel.dispose();
+    await trainer.stop();
+  }
+}

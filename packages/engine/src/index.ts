@@ -14,7 +14,7 @@ export { DataParallelTrainer } from './data-parallel/data-parallel-trainer';
 export type { DataParallelOptions } from './data-parallel/data-parallel-trainer';
 export { InProcessTrainer } from './data-parallel/in-process-trainer';
 export type { InProcessOptions } from './data-parallel/in-process-trainer';
-export type { ApplyOptions, ApplySummary, GradientSummary, ReplicaTrainer, StepOptions, TrainerState } from './data-parallel/replica-trainer';
+export type { ApplyOptions, ApplySummary, GradientSummary, ReplicaTrainer, ShardOptions, StepOptions, TrainerState } from './data-parallel/replica-trainer';
 export { ReplicaDivergenceError, ReplicaError, TrainerFailedError, TrainerStoppedError } from './data-parallel/trainer-errors';
 export { splitBatch } from './data-parallel/replica';
 export type { BatchPayload, Replica, ReplicaSpec, ReplicaState, StepContext, TensorPayload } from './data-parallel/replica';

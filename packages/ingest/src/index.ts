@@ -9,3 +9,4 @@ export * from './clip-source';
 export * from './loader';
 /** Secondary surface for tests (this and other packages): real mp4 fixtures with readable frame numbers. */
 export * as videoFixtures from './testing/make-videos';
+export * from './video-file';

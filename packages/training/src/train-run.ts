@@ -174,7 +174,7 @@ function trainingPayload(
 function replicaPredictor(trainer: ReplicaTrainer, ema: boolean): ProbabilityPredictor {
   return async (frames, shape) => {
     const shards = splitBatch({ frames: { values: frames, shape: [...shape], dtype: 'float32' } }, trainer.workers);
-    const outputs = await trainer.predict(shards, { ema });
+    const outputs = await trainer.predict(shards, { ema }, { transfer: true });
     const join = (name: string) => {
       const parts = outputs.map((o) => o[name].values as Float32Array);
       const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
@@ -387,13 +387,12 @@ export async function runTraining(options: TrainingRunOptions): Promise<Training
       if (!state.epochEndPending) {
         const iterator = trainLoader.batches(epoch, state.position)[Symbol.asyncIterator]();
         let pending = 0; // batches whose gradients wait in the trainer's buffer
-        for (;;) {
-          const waitStart = performance.now();
+        // Batch k + 1 is fetched and prepared (normalised, mixed, split) on this thread while the replicas compute
+        // batch k; only the time the loop then still waits for it counts as data wait.
+        const prepare = async (batchIndex: number) => {
           const next = await iterator.next();
-          acc.waitSeconds += (performance.now() - waitStart) / 1000;
-          if (next.done) break;
+          if (next.done) return undefined;
           const batch = next.value;
-          const batchIndex = state.batchIndex;
           const floats = clipBatchToFloat(batch.frames, batch.shape, IMAGENET_NORMALIZATION);
           const mixed = mixBatch({ frames: floats, shape: batch.shape, actionIds: batch.actionIds, actorIds: batch.actorIds }, augment, runRng.fork(`mix/${epoch}/${batchIndex}`));
           const progressFraction = (epoch + batchIndex / batchesPerEpoch) / epochs;
@@ -401,7 +400,21 @@ export async function runTraining(options: TrainingRunOptions): Promise<Training
           const conditionRng = runRng.fork(`condition/${epoch}/${batchIndex}`);
           const feed = Int32Array.from(batch.videoIds, () => (conditionRng.next() < feedProbability ? 1 : 0));
           const payload = trainingPayload(mixed.frames, batch.shape, mixed, batch.actionIds, batch.actorIds, feed);
-          const summary = await trainer.computeGradients(splitBatch(payload, trainer.workers), { progress: progressFraction });
+          return { batch, batchIndex, progressFraction, shards: splitBatch(payload, trainer.workers) };
+        };
+        const waited = async <T>(promise: Promise<T>): Promise<T> => {
+          const waitStart = performance.now();
+          const value = await promise;
+          acc.waitSeconds += (performance.now() - waitStart) / 1000;
+          return value;
+        };
+        let current = await waited(prepare(state.batchIndex));
+        while (current) {
+          const { batch, batchIndex, progressFraction } = current;
+          const computing = trainer.computeGradients(current.shards, { progress: progressFraction }, { transfer: true });
+          const upcoming = prepare(batchIndex + 1);
+          upcoming.catch(() => undefined); // a loader error surfaces where it is awaited below
+          const summary = await computing;
           const clips = batch.videoIds.length;
           acc.clips += clips;
           for (const term of ['total', 'action', 'actor', 'consistency'] as const) {
@@ -455,6 +468,7 @@ export async function runTraining(options: TrainingRunOptions): Promise<Training
               break;
             }
           }
+          current = await waited(upcoming);
         }
         if (interrupted) {
           acc.seconds = (performance.now() - epochStart) / 1000;

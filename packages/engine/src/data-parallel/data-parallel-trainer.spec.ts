@@ -117,6 +117,25 @@ describe('DataParallelTrainer', () => {
     }
   });
 
+  it('transfers shards on request (detached afterwards) with the same result as copying them', async () => {
+    const batches = [batch(5, 'transfer-1'), batch(6, 'transfer-2')];
+    const expected = await inProcessWeights(adam, batches);
+    const trainer = await DataParallelTrainer.start({ workers: 2, replica: linearReplicaSpec(adam) });
+    try {
+      for (let i = 0; i < batches.length; i++) {
+        const shards = splitBatch(batches[i], trainer.workers);
+        await trainer.computeGradients(shards, {}, { transfer: true });
+        expect(shards.every((shard) => Object.values(shard).every((p) => p.values.byteLength === 0))).toBe(true);
+        await trainer.applyGradients({ learningRate: rate(i + 1) });
+      }
+      expect(batches[0].x.values.byteLength).toBeGreaterThan(0); // splitBatch's copies went, the batch stayed
+      const weights = await trainer.weights();
+      expected.forEach((values, i) => expect(relativeError(weights[i], values)).toBeLessThanOrEqual(1e-5));
+    } finally {
+      await trainer.stop();
+    }
+  });
+
   it('reports a replica module that cannot be loaded, naming it', async () => {
     await expect(DataParallelTrainer.start({ workers: 1, replica: { module: path.join(__dirname, 'no-such-replica.ts') } })).rejects.toThrow(/data-parallel worker 0: .*no-such-replica/);
   });

@@ -67,7 +67,7 @@ export interface ReplicaTrainer {
   /** Optimizer updates applied so far (restored by `setState`). */
   readonly stepCount: number;
   /** Gradients of one (micro-)batch given as shards (one per worker, see `splitBatch`), added (example-weighted) to the accumulated gradient; nothing is applied. */
-  computeGradients(shards: BatchPayload[], context: StepContext): Promise<GradientSummary>;
+  computeGradients(shards: BatchPayload[], context: StepContext, options?: ShardOptions): Promise<GradientSummary>;
   /**
    * Averages the accumulated gradient over all accumulated examples, clips it to `clipNorm`, applies it in every
    * replica at `learningRate` as update `stepCount + 1`, and clears it. A non-finite gradient is cleared, not applied.
@@ -76,7 +76,7 @@ export interface ReplicaTrainer {
   /** `computeGradients` and then `applyGradients` (together with whatever was accumulated before). */
   step(shards: BatchPayload[], options: StepOptions): Promise<GradientSummary & ApplySummary>;
   /** The replica's named outputs for each shard, in order (one shard per worker, run in parallel). */
-  predict(shards: BatchPayload[], context: StepContext): Promise<Record<string, TensorPayload>[]>;
+  predict(shards: BatchPayload[], context: StepContext, options?: ShardOptions): Promise<Record<string, TensorPayload>[]>;
   /** The trainable variables' values (worker 0's; every replica holds the same). */
   weights(): Promise<Float32Array[]>;
   /** Assigns the trainable variables in every replica (the optimizer state is kept). */
@@ -96,6 +96,21 @@ export interface ReplicaTrainer {
   verifyReplicas(): Promise<void>;
   /** Stops the replicas; every call in flight or made later rejects with `TrainerStoppedError`. Idempotent. */
   stop(): Promise<void>;
+}
+
+/** How shards travel to the replicas. */
+export interface ShardOptions {
+  /**
+   * Transfer the shards' buffers to the worker threads instead of copying them (they are detached afterwards:
+   * only for shards the caller no longer reads, such as those `splitBatch` made). Default: copy.
+   */
+  transfer?: boolean;
+}
+
+/** The distinct buffers of a shard's arrays, when `options.transfer` asks for them. */
+function shardBuffers(shard: BatchPayload, options: ShardOptions): ArrayBuffer[] {
+  if (!options.transfer) return [];
+  return [...new Set(Object.values(shard).map((p) => p.values.buffer as ArrayBuffer))];
 }
 
 /** One replica's host as the trainer sees it: a worker thread, or the replica in this thread. */
@@ -184,10 +199,10 @@ export abstract class ReplicaGroupTrainer implements ReplicaTrainer {
     });
   }
 
-  computeGradients(shards: BatchPayload[], context: StepContext = {}): Promise<GradientSummary> {
+  computeGradients(shards: BatchPayload[], context: StepContext = {}, options: ShardOptions = {}): Promise<GradientSummary> {
     return this.exclusive(async () => {
       const examples = this.checkShards('computeGradients', shards);
-      const replies = await this.settle('computeGradients', shards.map((shard, i) => this.endpoints[i].request({ type: 'gradients', shard, context }, 'gradients')), false);
+      const replies = await this.settle('computeGradients', shards.map((shard, i) => this.endpoints[i].request({ type: 'gradients', shard, context }, 'gradients', shardBuffers(shard, options))), false);
       const shapes = this.info.shapes;
       const acc = (this.accumulated ??= { sums: shapes.map((s) => new Float64Array(s.reduce((a, b) => a * b, 1))), examples: 0, finite: true });
       replies.forEach((r, i) => {
@@ -268,10 +283,10 @@ export abstract class ReplicaGroupTrainer implements ReplicaTrainer {
     return { ...gradients, ...applied };
   }
 
-  predict(shards: BatchPayload[], context: StepContext = {}): Promise<Record<string, TensorPayload>[]> {
+  predict(shards: BatchPayload[], context: StepContext = {}, options: ShardOptions = {}): Promise<Record<string, TensorPayload>[]> {
     return this.exclusive(async () => {
       this.checkShards('predict', shards);
-      const replies = await this.settle('predict', shards.map((shard, i) => this.endpoints[i].request({ type: 'predict', shard, context }, 'prediction')), false);
+      const replies = await this.settle('predict', shards.map((shard, i) => this.endpoints[i].request({ type: 'predict', shard, context }, 'prediction', shardBuffers(shard, options))), false);
       return replies.map((r) => r.outputs);
     });
   }

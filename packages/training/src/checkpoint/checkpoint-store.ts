@@ -157,7 +157,8 @@ export class CheckpointStore {
       }
       candidates.push({ tag, step, mtime: (await stat(this.pathOf(tag))).mtimeMs });
     }
-    candidates.sort((a, b) => b.step - a.step || b.mtime - a.mtime);
+    // Most updates first; on a tie `last` (the same state as an `epoch-N` written with it), then the newest.
+    candidates.sort((a, b) => b.step - a.step || Number(b.tag === 'last') - Number(a.tag === 'last') || b.mtime - a.mtime);
     for (const candidate of candidates) {
       try {
         return { tag: candidate.tag, ...(await this.read(candidate.tag)) };

@@ -1,0 +1,196 @@
+/**
+ * Predictions for arbitrary video files from a trained checkpoint, made exactly as `evaluateExperiment` makes them
+ * for a test video, so the same clip gets the same answer: the file becomes a one-video dataset
+ * (`videoFileRecord`), read by a test-mode `DataLoader` with the checkpoint's data settings (frame cache, test
+ * views, centre crop), and `predictVideos` averages the views and decodes (plain sequential + constrained).
+ * The model is loaded once for all files.
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  ACTORS,
+  VIDEO_ACTIONS,
+  VideoDecodeError,
+  type A2dConfig,
+  type ActorName,
+  type DataConfig,
+  type VideoActionName,
+} from '@a2d/core';
+import { buildTestTransform } from '@a2d/augment';
+import { clipPath, DataLoader, videoFileRecord } from '@a2d/ingest';
+import {
+  CheckpointError,
+  experimentPaths,
+  inProcessPredictor,
+  loadCheckpointModel,
+  predictVideos,
+  readExperimentConfig,
+  type Classifier,
+} from '@a2d/training';
+
+/** Which checkpoint of which experiment to predict with. */
+export interface VideoFilePredictorOptions {
+  /** The experiment folder (`<experiments dir>/<name>`). */
+  experimentDir: string;
+  /** A checkpoint folder instead of `<experiment>/checkpoints/best`. */
+  checkpoint?: string;
+  /** Use the checkpoint's EMA weights. */
+  ema?: boolean;
+  /** Clips per video (default: the checkpoint config's `data.sampling.testViews`, as the evaluator). */
+  views?: number;
+}
+
+/** An action with its probability p(action). */
+export interface ActionProbability {
+  action: VideoActionName;
+  probability: number;
+}
+
+/** A decoded (action, actor) pair with step 1's p(action), step 2's p(actor | action) and their product. */
+export interface PairPrediction {
+  action: VideoActionName;
+  actionProbability: number;
+  actor: ActorName;
+  /** p(actor | action). */
+  actorProbability: number;
+  /** p(action) * p(actor | action). */
+  jointScore: number;
+}
+
+/** What one file got. */
+export interface VideoFilePrediction {
+  file: string;
+  /** The id the loader used (the file name without `.mp4`). */
+  videoId: string;
+  /** Frames in the file (ffprobe). */
+  frames: number;
+  /** Clips averaged. */
+  views: number;
+  /** Plain sequential decoding: step 1's most probable action, then step 2's most probable actor given it. */
+  plain: PairPrediction;
+  /** Constrained decoding: the valid A2D pair of highest joint score among step 1's top-k actions. */
+  constrained: PairPrediction;
+  /** The three most probable actions. */
+  topActions: ActionProbability[];
+  /** p(action), 8 values (views averaged), in `VIDEO_ACTIONS` order. */
+  actionProbs: number[];
+  /** p(actor | action): 8 rows (actions) of 7 (actors), views averaged. */
+  actorTable: number[][];
+  /** Loader warnings (e.g. frames past a truncated end, repeated). */
+  warnings: string[];
+  /** Wall time of this file: probe, decode, inference, decoding. */
+  milliseconds: number;
+}
+
+/** What a predictor runs (for the printed header and `--json`). */
+export interface PredictorSettings {
+  experimentDir: string;
+  checkpoint: string;
+  weights: 'live' | 'ema';
+  modelKind: 'two-step' | 'one-step';
+  views: number;
+  /** Actions re-scored by constrained decoding. */
+  constrainedTopK: number;
+}
+
+/** The config a checkpoint was trained with: its own `config.json`, else the experiment's (as `evaluateExperiment`). */
+function checkpointConfig(checkpointDir: string, experimentDir: string): A2dConfig {
+  const own = path.join(checkpointDir, 'config.json');
+  return readExperimentConfig(existsSync(own) ? own : experimentPaths(path.dirname(experimentDir), path.basename(experimentDir)).config).config;
+}
+
+function pair(action: number, actor: number, actionProbs: readonly number[], actorTable: readonly (readonly number[])[]): PairPrediction {
+  const actionProbability = actionProbs[action];
+  const actorProbability = actorTable[action][actor];
+  return { action: VIDEO_ACTIONS[action], actionProbability, actor: ACTORS[actor], actorProbability, jointScore: actionProbability * actorProbability };
+}
+
+/** A loaded checkpoint that predicts video files one by one; `close` it when done. */
+export class VideoFilePredictor {
+  private filesSeen = 0;
+
+  private constructor(
+    /** What runs. */
+    readonly settings: PredictorSettings,
+    private readonly config: A2dConfig,
+    private readonly model: Classifier,
+    private readonly workDir: string,
+  ) {}
+
+  /**
+   * Loads the checkpoint's model (verified against its manifest). A missing or corrupt checkpoint is a
+   * `CheckpointError`, a missing or invalid config a `DatasetError`/`ConfigError`.
+   */
+  static async open(options: VideoFilePredictorOptions): Promise<VideoFilePredictor> {
+    const checkpointDir = options.checkpoint ?? path.join(experimentPaths(path.dirname(options.experimentDir), path.basename(options.experimentDir)).checkpoints, 'best');
+    if (!existsSync(checkpointDir)) throw new CheckpointError(checkpointDir, 'not found (train first, or pass --checkpoint=<folder>)');
+    const config = checkpointConfig(checkpointDir, options.experimentDir);
+    const model = await loadCheckpointModel(checkpointDir, options.ema ?? false);
+    const workDir = await mkdtemp(path.join(os.tmpdir(), 'a2d-predict-'));
+    const settings: PredictorSettings = {
+      experimentDir: options.experimentDir,
+      checkpoint: path.resolve(checkpointDir),
+      weights: options.ema ? 'ema' : 'live',
+      modelKind: config.model.kind,
+      views: options.views ?? config.data.sampling.testViews,
+      constrainedTopK: config.model.constrainedDecoding.topK,
+    };
+    return new VideoFilePredictor(settings, config, model, workDir);
+  }
+
+  /** Predicts one file; a missing, non-video or undecodable file is a `VideoDecodeError` naming it. */
+  async predict(file: string): Promise<VideoFilePrediction> {
+    const started = performance.now();
+    const slot = path.join(this.workDir, String(this.filesSeen++));
+    const source = await videoFileRecord(file, { linkDir: path.join(slot, 'link') });
+    const { config } = this;
+    const data: DataConfig = {
+      ...config.data,
+      root: source.root,
+      clipsDir: source.clipsDir,
+      sampling: { ...config.data.sampling, testViews: this.settings.views },
+      // The evaluator's frames come through the frame cache (the dense set, then views snapped onto it), so these
+      // must too; a fresh folder per file, since entries are keyed by video id. No cache when training used none.
+      decode: { ...config.data.decode, cacheDir: config.data.decode.cacheDir === '' ? '' : path.join(slot, 'frame-cache') },
+    };
+    const warnings: string[] = [];
+    const loader = new DataLoader({
+      records: [source.record],
+      data,
+      temporal: config.augment.temporal,
+      mode: 'test',
+      seed: config.seed,
+      transform: buildTestTransform(config.augment),
+      // The loader names the file it read (a link for files not named `*.mp4`); show the name the user gave.
+      logger: { warn: (line) => warnings.push(line.split(clipPath(source.root, source.clipsDir, source.record.videoId)).join(file)) },
+    });
+    const [video] = await predictVideos(loader, inProcessPredictor(this.model), { topK: this.settings.constrainedTopK, kind: this.settings.modelKind });
+    if (!video) throw new VideoDecodeError(file, loader.skipped[0]?.reason ?? 'could not be decoded');
+    const { actionProbs, actorTable } = video;
+    const topActions = actionProbs
+      .map((probability, action) => ({ action: VIDEO_ACTIONS[action], probability }))
+      .sort((a, b) => b.probability - a.probability)
+      .slice(0, 3);
+    return {
+      file,
+      videoId: source.record.videoId,
+      frames: source.probe.numFrames,
+      views: video.views,
+      plain: pair(video.plain.action, video.plain.actor, actionProbs, actorTable),
+      constrained: pair(video.constrained.action, video.constrained.actor, actionProbs, actorTable),
+      topActions,
+      actionProbs,
+      actorTable,
+      warnings,
+      milliseconds: performance.now() - started,
+    };
+  }
+
+  /** Frees the model and removes the temporary links and frame caches. */
+  async close(): Promise<void> {
+    this.model.dispose();
+    await rm(this.workDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * Everything the reporter reads from one experiment folder, each file through its own schema. A file that is
+ * absent (not evaluated yet, no epoch finished yet) becomes a `MissingInput` naming the command that produces it;
+ * a file that is present but invalid is a typed error naming it, and a missing folder is one.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { DatasetError } from '@a2d/core';
+import { readMetricsJson, type MetricsJson } from '@a2d/metrics';
+import { experimentPaths, parseEpochRecords, readExperimentConfig, type EpochRecord, type ExperimentConfigFile, type ExperimentPaths } from '@a2d/training';
+
+/** The folder that holds experiments when `--experiments-dir` is not given (the config's `experiment.dir` default). */
+export const DEFAULT_EXPERIMENTS_DIR = 'experiments';
+
+/** An input the report could not use because it does not exist yet, and what to run to produce it. */
+export interface MissingInput {
+  /** The file that is absent or empty. */
+  file: string;
+  /** `not found`, or `has no epochs yet` for an empty `metrics.jsonl`. */
+  state: string;
+  /** What the report lacks without it, e.g. `test metrics, confusion matrices`. */
+  consequence: string;
+  /** The command that writes it. */
+  command: string;
+}
+
+/** A video left out of a run (from `skipped-videos.json` or the evaluation's own list). */
+export interface SkippedVideoEntry {
+  videoId: string;
+  reason: string;
+  split: 'train' | 'test';
+}
+
+/** One experiment folder, read. */
+export interface ExperimentInputs {
+  name: string;
+  dir: string;
+  paths: ExperimentPaths;
+  /** `config.json`; null when absent. */
+  config: ExperimentConfigFile | null;
+  /** `metrics.jsonl`, one record per finished epoch (empty when absent or empty). */
+  records: EpochRecord[];
+  /** `results/metrics.json`; null before `evaluator:test`. */
+  metrics: MetricsJson | null;
+  /** `results/metrics.json` path. */
+  metricsFile: string;
+  skippedVideos: SkippedVideoEntry[];
+  missing: MissingInput[];
+}
+
+/** `skipped-videos.json`: what the training loader could not decode. */
+export const skippedVideosFileSchema = z.array(
+  z.object({ videoId: z.string().min(1), file: z.string().optional(), reason: z.string() }),
+);
+
+/** The `evaluation.skippedVideos` list of `metrics.json` (video ids). */
+const evaluationSkippedSchema = z.array(z.string());
+
+/** The shell suffix that points a command at a non-default experiments folder. */
+function experimentsDirFlag(dir: string): string {
+  return path.normalize(dir) === DEFAULT_EXPERIMENTS_DIR ? '' : ` --experiments-dir=${dir}`;
+}
+
+/** `npx nx run evaluator:test --experiment-name=<name>` (plus `--experiments-dir` when not the default). */
+export function evaluateCommand(name: string, dir: string): string {
+  return `npx nx run evaluator:test --experiment-name=${name}${experimentsDirFlag(dir)}`;
+}
+
+/** `npx nx run trainer:train --experiment-name=<name> [--resume]` (plus `--experiments-dir` when not the default). */
+export function trainCommand(name: string, dir: string, resume: boolean): string {
+  return `npx nx run trainer:train --experiment-name=${name}${experimentsDirFlag(dir)}${resume ? ' --resume' : ''}`;
+}
+
+/** One line for the console and the report: `<file> not found: no <consequence>; run <command>`. */
+export function describeMissing(missing: MissingInput): string {
+  return `${missing.file} ${missing.state}: no ${missing.consequence}; run \`${missing.command}\` to produce it`;
+}
+
+async function readSkippedVideos(file: string): Promise<SkippedVideoEntry[] | null> {
+  if (!existsSync(file)) return null;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    throw new DatasetError(file, `not valid JSON: ${(error as Error).message}`);
+  }
+  const parsed = skippedVideosFileSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new DatasetError(file, issue?.message ?? 'invalid', undefined, issue?.path.join('.'));
+  }
+  return parsed.data.map((video) => ({ videoId: video.videoId, reason: video.reason, split: 'train' }));
+}
+
+/** Test videos the evaluation could not decode, when `metrics.json` lists them. */
+function evaluationSkipped(metrics: MetricsJson): SkippedVideoEntry[] {
+  const parsed = evaluationSkippedSchema.safeParse(metrics.evaluation.skippedVideos);
+  if (!parsed.success) return [];
+  return parsed.data.map((videoId) => ({ videoId, reason: 'could not be decoded during evaluation', split: 'test' }));
+}
+
+/**
+ * Reads experiment `name` under `dir`. Throws `DatasetError` when the folder does not exist or a present file is
+ * invalid; absent files are listed in `missing`.
+ */
+export async function readExperimentInputs(dir: string, name: string): Promise<ExperimentInputs> {
+  const paths = experimentPaths(dir, name);
+  if (!existsSync(paths.root) || !statSync(paths.root).isDirectory()) {
+    throw new DatasetError(paths.root, `no such experiment folder (check --experiment-name and --experiments-dir, default ${DEFAULT_EXPERIMENTS_DIR})`);
+  }
+  const missing: MissingInput[] = [];
+  const config = existsSync(paths.config) ? readExperimentConfig(paths.config) : null;
+  // Without config.json the trainer cannot resume, so the command starts the run instead.
+  const train = trainCommand(name, dir, config !== null);
+  if (!config) missing.push({ file: paths.config, state: 'not found', consequence: 'configuration, model kind or dataset statistics', command: train });
+
+  let records: EpochRecord[] = [];
+  if (existsSync(paths.metrics)) records = parseEpochRecords(await readFile(paths.metrics, 'utf8'), paths.metrics);
+  if (records.length === 0) {
+    missing.push({
+      file: paths.metrics,
+      state: existsSync(paths.metrics) ? 'has no epochs yet' : 'not found',
+      consequence: 'training curves',
+      command: train,
+    });
+  }
+
+  const metricsFile = path.join(paths.results, 'metrics.json');
+  const metrics = existsSync(metricsFile) ? await readMetricsJson(metricsFile) : null;
+  if (!metrics) {
+    missing.push({
+      file: metricsFile,
+      state: 'not found',
+      consequence: 'test metrics, classification reports, confusion matrices or per-pair accuracy',
+      command: evaluateCommand(name, dir),
+    });
+  }
+
+  const skippedVideos = [...((await readSkippedVideos(paths.skippedVideos)) ?? []), ...(metrics ? evaluationSkipped(metrics) : [])];
+  return { name, dir, paths, config, records, metrics, metricsFile, skippedVideos, missing };
+}

@@ -1,0 +1,120 @@
+/**
+ * `npx nx run trainer:bench [--epochs=4] [--root=<dataset>] [--workers=auto]`
+ *
+ * End-to-end training throughput against its own peer, measured in the same run on the same machine:
+ *   model-only:  the trainer's replicas stepping on synthetic tensors of the run's batch shape (no data at all);
+ *   end-to-end:  `runTraining` on real clips (decode -> cache -> augmentation -> mixup -> steps), warm-cache epochs.
+ * Prints clips/s of both and their ratio (goal >= 0.85), the data-wait share of step time (goal < 10%), RSS per
+ * epoch (growth after epoch 2, goal <= 5%), tensors on the main thread per epoch and tensors leaked per step by
+ * the replica (in-process, goal 0). The dataset defaults to the tiny synthetic one (made in a temp folder).
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+import { a2dConfigSchema, numberFlag, parseCommandLine, runCommandLine, stringFlag, type A2dConfig } from '@a2d/core';
+import { DataParallelTrainer, InProcessTrainer, initEngine, splitBatch, tf, type BatchPayload, type ReplicaTrainer } from '@a2d/engine';
+import { NUM_PAIRS } from '@a2d/layers';
+import { experimentPaths, parseEpochRecords, runTraining, type ClassifierReplicaOptions } from '@a2d/training';
+import { makeTinyDataset } from '../../../packages/training/src/testing/tiny-experiment';
+
+const USAGE = 'usage: npx nx run trainer:bench [--epochs=<n>=4] [--root=<dataset dir> (default: tiny synthetic, generated)] [--<config.path>=<value>]';
+
+function syntheticPayload(config: A2dConfig): BatchPayload {
+  const batch = config.data.loader.batchSize;
+  const { numFrames } = config.data.sampling;
+  const size = config.augment.cropSize;
+  const oneHot = (classes: number) => {
+    const values = new Float32Array(batch * classes);
+    for (let i = 0; i < batch; i++) values[i * classes + (i % classes)] = 1;
+    return values;
+  };
+  return {
+    frames: { values: Float32Array.from({ length: batch * numFrames * size * size * 3 }, (_, i) => Math.sin(i)), shape: [batch, numFrames, size, size, 3], dtype: 'float32' },
+    actionTarget: { values: oneHot(8), shape: [batch, 8], dtype: 'float32' },
+    actorTarget: { values: oneHot(7), shape: [batch, 7], dtype: 'float32' },
+    pairTarget: { values: oneHot(NUM_PAIRS), shape: [batch, NUM_PAIRS], dtype: 'float32' },
+    trueAction: { values: Int32Array.from({ length: batch }, (_, i) => i % 8), shape: [batch], dtype: 'int32' },
+    trueActor: { values: Int32Array.from({ length: batch }, (_, i) => i % 7), shape: [batch], dtype: 'int32' },
+    feedPrediction: { values: Int32Array.from({ length: batch }, (_, i) => i % 2), shape: [batch], dtype: 'int32' },
+  };
+}
+
+async function timeSteps(trainer: ReplicaTrainer, payload: BatchPayload, steps: number): Promise<number> {
+  const shards = splitBatch(payload, trainer.workers);
+  await trainer.step(shards, { learningRate: 1e-4, clipNorm: 1 }); // warm-up
+  const start = performance.now();
+  for (let i = 0; i < steps; i++) await trainer.step(shards, { learningRate: 1e-4, clipNorm: 1 });
+  return (steps * payload.frames.shape[0]) / ((performance.now() - start) / 1000);
+}
+
+async function main(argv: readonly string[]): Promise<void> {
+  const { flags, overrides } = parseCommandLine(argv, {
+    flags: z.object({ epochs: numberFlag().default(4), root: stringFlag().optional(), steps: numberFlag().default(12) }),
+  });
+  const base = mkdtempSync(path.join(os.tmpdir(), 'a2d-trainer-bench-'));
+  let root = flags.root;
+  let videosetFile = 'videoset.csv';
+  if (!root) {
+    root = path.join(base, 'data');
+    console.log(`bench: generating the tiny synthetic dataset (every clip twice) in ${root}`);
+    await makeTinyDataset(root);
+    videosetFile = 'videoset-val.csv';
+  }
+  const config = a2dConfigSchema.parse({
+    ...overrides,
+    data: { ...(overrides.data as object | undefined), root, videosetFile, valFraction: 0, decode: { cacheDir: path.join(base, 'cache') } },
+    train: { ...(overrides.train as object | undefined), epochs: flags.epochs },
+    experiment: { dir: path.join(base, 'experiments') },
+  });
+  const engine = await initEngine({ backend: config.engine.backend });
+  const cores = os.availableParallelism();
+  console.log(`bench: ${os.cpus()[0]?.model ?? 'cpu'} x${cores}, backend ${engine.backend}, batch ${config.data.loader.batchSize} x ${config.data.sampling.numFrames} x ${config.augment.cropSize}px, backbone ${config.model.backbone}`);
+
+  // End-to-end first (it decides the worker count the peer then uses).
+  const paths = experimentPaths(config.experiment.dir, 'bench');
+  const result = await runTraining({ config, name: 'bench', paths, engine, resume: false, force: false, log: (line) => console.log(`  ${line}`), warn: (line) => console.log(`  warning: ${line}`) });
+  const records = parseEpochRecords(readFileSync(paths.metrics, 'utf8'), paths.metrics);
+  const warm = records.slice(1);
+  if (warm.length === 0) throw new Error('bench: needs at least 2 epochs (the first fills the frame cache)');
+  const clips = warm.reduce((sum, r) => sum + r.train.clips, 0);
+  const seconds = warm.reduce((sum, r) => sum + r.seconds, 0);
+  const endToEnd = clips / seconds;
+  const wait = warm.reduce((sum, r) => sum + r.dataWaitFraction * r.seconds, 0) / seconds;
+
+  // The peer: the same replicas on synthetic tensors of the same shape.
+  const replicaOptions: ClassifierReplicaOptions = { config: { model: config.model, loss: config.loss, train: config.train }, inputSize: config.augment.cropSize, numFrames: config.data.sampling.numFrames, modelSeed: config.seed };
+  const module = path.resolve(__dirname, '../../../packages/training/src/replica/classifier-replica.ts');
+  const payload = syntheticPayload(config);
+  const parallel = result.workers > 1 ? await DataParallelTrainer.start({ workers: result.workers, replica: { module, options: replicaOptions }, backend: engine.backend }) : await InProcessTrainer.create({ replica: { module, options: replicaOptions } });
+  const modelOnly = await timeSteps(parallel, payload, flags.steps);
+  await parallel.stop();
+
+  // Tensors leaked per step by the replica itself (in this thread, so tf.memory() sees them).
+  const local = await InProcessTrainer.create({ replica: { module, options: replicaOptions } });
+  const shards = splitBatch(payload, 1);
+  await local.step(shards, { learningRate: 1e-4 });
+  const before = tf.memory().numTensors;
+  for (let i = 0; i < 3; i++) await local.step(shards, { learningRate: 1e-4 });
+  const leakedPerStep = (tf.memory().numTensors - before) / 3;
+  await local.stop();
+
+  const rss = records.map((r) => r.rssMiB);
+  const growth = rss.length > 2 ? (Math.max(...rss.slice(2)) - rss[1]) / rss[1] : 0;
+  console.log('\n| epoch | clips | seconds | clips/s | data wait | RSS MiB | main-thread tensors |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const r of records) {
+    console.log(`| ${r.epoch}${r.epoch === 1 ? ' (cold cache)' : ''} | ${r.train.clips} | ${r.seconds.toFixed(1)} | ${r.clipsPerSecond.toFixed(2)} | ${(100 * r.dataWaitFraction).toFixed(1)}% | ${r.rssMiB.toFixed(0)} | ${r.tensors} |`);
+  }
+  console.log(`\n| measure | value | goal |`);
+  console.log('|---|---|---|');
+  console.log(`| model-only step, synthetic tensors (${result.workers} replica${result.workers > 1 ? 's' : ''}) | ${modelOnly.toFixed(2)} clips/s | peer |`);
+  console.log(`| end-to-end, warm-cache epochs | ${endToEnd.toFixed(2)} clips/s | |`);
+  console.log(`| end-to-end / model-only | ${(endToEnd / modelOnly).toFixed(3)}x | >= 0.85x |`);
+  console.log(`| data wait share of step time (warm) | ${(100 * wait).toFixed(1)}% | < 10% |`);
+  console.log(`| RSS growth after epoch 2 | ${(100 * growth).toFixed(1)}% | <= 5% |`);
+  console.log(`| tensors leaked per step (replica, in-process) | ${leakedPerStep} | 0 |`);
+  console.log(`| main-thread tensors across epochs | ${[...new Set(records.map((r) => r.tensors))].join(' -> ')} | constant |`);
+}
+
+void runCommandLine('trainer:bench', USAGE, () => main(process.argv.slice(2))).then((code) => process.exit(code));

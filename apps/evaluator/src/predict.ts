@@ -96,7 +96,8 @@ export function formatPredictedFile(outcome: PredictedFile, settings: PredictorS
   const lines = [
     `${outcome.file} (${outcome.frames} frames, ${outcome.views} view${outcome.views === 1 ? '' : 's'}): ${outcome.milliseconds.toFixed(0)} ms`,
     settings.modelKind === 'two-step' ? formatPair('sequential ', outcome.plain) : formatPair('best pair  ', outcome.plain),
-    formatPair(`constrained`, outcome.constrained) + ` (valid pair, top-${settings.constrainedTopK} actions)`,
+    formatPair('constrained', outcome.constrained) +
+      (settings.modelKind === 'two-step' ? ` (best valid pair among the top-${settings.constrainedTopK} actions)` : ' (best valid pair)'),
     `  top-3 actions: ${outcome.topActions.map((entry) => `${entry.action} ${p(entry.probability)}`).join(', ')}`,
     ...outcome.warnings.map((warning) => `  warning: ${warning}`),
   ];

@@ -8,6 +8,7 @@ import { PREDICTIONS_CSV_HEADER, readMetricsJson, readPredictionsCsv } from '@a2
 import { CheckpointError, experimentPaths, runTraining } from '@a2d/training';
 import { makeTinyDataset, tinyConfig } from '@a2d/training/src/testing/tiny-experiment';
 import { runTestCommand, TEST_USAGE } from './test';
+import { testTargetJob } from './test-target';
 
 const WORKSPACE = path.join(__dirname, '../../..');
 const REFERENCE = path.join(WORKSPACE, '../shared/fixtures/a2d-reference/test_predictions.csv');
@@ -122,9 +123,18 @@ describe('evaluator:test', () => {
     expect(existsSync(path.join(experiments, 'tiny-corrupt', 'results', 'metrics.json'))).toBe(false);
   });
 
-  it('runs as a script (tsx): a missing checkpoint folder is one line on stderr and exit 1', () => {
+  it('routes the nx test target: evaluation flags evaluate, anything else (CI passes nothing) runs jest', () => {
+    expect(testTargetJob([])).toBe('jest');
+    expect(testTargetJob(['--testPathPatterns=score', '--coverage'])).toBe('jest');
+    expect(testTargetJob(['--experiment-name=tiny'])).toBe('evaluate');
+    expect(testTargetJob(['--experimentName=tiny'])).toBe('evaluate');
+    expect(testTargetJob(['--mode', 'test', '--experiment-name', 'tiny'])).toBe('evaluate');
+    expect(testTargetJob(['--mode=train'])).toBe('evaluate');
+  });
+
+  it('runs as the nx target script (tsx): a missing checkpoint folder is one line on stderr and exit 1', () => {
     const tsx = path.join(WORKSPACE, 'node_modules/.bin/tsx');
-    const run = spawnSync(tsx, ['apps/evaluator/src/test.ts', `--experiments-dir=${experiments}`, '--experiment-name=tiny', '--checkpoint=/no/such/checkpoint', '--backend=wasm', '--quiet'], {
+    const run = spawnSync(tsx, ['apps/evaluator/src/test-target.ts', `--experiments-dir=${experiments}`, '--experiment-name=tiny', '--checkpoint=/no/such/checkpoint', '--backend=wasm', '--quiet'], {
       cwd: WORKSPACE,
       encoding: 'utf8',
     });

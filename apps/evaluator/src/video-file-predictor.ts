@@ -142,8 +142,17 @@ export class VideoFilePredictor {
 
   /** Predicts one file; a missing, non-video or undecodable file is a `VideoDecodeError` naming it. */
   async predict(file: string): Promise<VideoFilePrediction> {
-    const started = performance.now();
     const slot = path.join(this.workDir, String(this.filesSeen++));
+    try {
+      return await this.predictIn(file, slot);
+    } finally {
+      // Its link and decoded frames are of no further use: keep the disk use of a long file list flat.
+      await rm(slot, { recursive: true, force: true });
+    }
+  }
+
+  private async predictIn(file: string, slot: string): Promise<VideoFilePrediction> {
+    const started = performance.now();
     const source = await videoFileRecord(file, { linkDir: path.join(slot, 'link') });
     const { config } = this;
     const data: DataConfig = {

@@ -3,16 +3,16 @@
  * absent (not evaluated yet, no epoch finished yet) becomes a `MissingInput` naming the command that produces it;
  * a file that is present but invalid is a typed error naming it, and a missing folder is one.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { DatasetError } from '@a2d/core';
+import { DatasetError, experimentConfigSchema } from '@a2d/core';
 import { readMetricsJson, type MetricsJson } from '@a2d/metrics';
 import { experimentPaths, parseEpochRecords, readExperimentConfig, type EpochRecord, type ExperimentConfigFile, type ExperimentPaths } from '@a2d/training';
 
 /** The folder that holds experiments when `--experiments-dir` is not given (the config's `experiment.dir` default). */
-export const DEFAULT_EXPERIMENTS_DIR = 'experiments';
+export const DEFAULT_EXPERIMENTS_DIR: string = experimentConfigSchema.shape.dir.parse(undefined);
 
 /** An input the report could not use because it does not exist yet, and what to run to produce it. */
 export interface MissingInput {
@@ -101,6 +101,25 @@ function evaluationSkipped(metrics: MetricsJson): SkippedVideoEntry[] {
   return parsed.data.map((videoId) => ({ videoId, reason: 'could not be decoded during evaluation', split: 'test' }));
 }
 
+/** Experiments listed in the missing-folder error; the rest are counted. */
+const EXPERIMENTS_LISTED = 10;
+
+/** The experiment folders under `dir` (those with a `config.json`), sorted. */
+export function listExperiments(dir: string): string[] {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) return [];
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(path.join(dir, entry.name, 'config.json')))
+    .map((entry) => entry.name)
+    .sort();
+}
+
+function noSuchExperiment(dir: string, root: string): DatasetError {
+  const known = listExperiments(dir);
+  const shown = known.slice(0, EXPERIMENTS_LISTED).join(', ') + (known.length > EXPERIMENTS_LISTED ? `, ... (${known.length} in all)` : '');
+  const where = known.length > 0 ? `experiments in ${dir}: ${shown}` : `${dir} holds no experiments (--experiments-dir?)`;
+  return new DatasetError(root, `no such experiment folder; ${where}`);
+}
+
 /**
  * Reads experiment `name` under `dir`. Throws `DatasetError` when the folder does not exist or a present file is
  * invalid; absent files are listed in `missing`.
@@ -108,7 +127,7 @@ function evaluationSkipped(metrics: MetricsJson): SkippedVideoEntry[] {
 export async function readExperimentInputs(dir: string, name: string): Promise<ExperimentInputs> {
   const paths = experimentPaths(dir, name);
   if (!existsSync(paths.root) || !statSync(paths.root).isDirectory()) {
-    throw new DatasetError(paths.root, `no such experiment folder (check --experiment-name and --experiments-dir, default ${DEFAULT_EXPERIMENTS_DIR})`);
+    throw noSuchExperiment(dir, paths.root);
   }
   const missing: MissingInput[] = [];
   const config = existsSync(paths.config) ? readExperimentConfig(paths.config) : null;

@@ -214,9 +214,12 @@ describe('reporter:plots', () => {
     const io: CommandIo = { error: (line) => lines.push(...line.split('\n')), exit: () => undefined };
     const code = await runCommandLine('reporter:plots', PLOTS_USAGE, () => runPlotsCommand([`--experiments-dir=${dir}`, '--experiment-name=ghost'], () => undefined).then(() => undefined), io);
     expect(code).toBe(1);
-    expect(lines).toEqual([`reporter:plots: ${path.join(dir, 'ghost')}: no such experiment folder (check --experiment-name and --experiments-dir, default experiments)`]);
+    expect(lines).toEqual([`reporter:plots: ${path.join(dir, 'ghost')}: no such experiment folder; ${dir} holds no experiments (--experiments-dir?)`]);
 
     await writeExperiment(dir, 'one', { evaluated: false });
+    lines.length = 0;
+    await runCommandLine('reporter:plots', PLOTS_USAGE, () => runPlotsCommand([`--experiments-dir=${dir}`, '--experiment-name=onw'], () => undefined).then(() => undefined), io);
+    expect(lines).toEqual([`reporter:plots: ${path.join(dir, 'onw')}: no such experiment folder; experiments in ${dir}: one`]);
     await expect(runPlotsCommand([`--experiments-dir=${dir}`, '--experiment-name=one', '--compare=one'], () => undefined)).rejects.toThrow(
       '--compare: expected another experiment than --experiment-name',
     );

@@ -58,6 +58,7 @@ function collectNotices(main: ExperimentInputs, other: ExperimentInputs | null, 
   return notices;
 }
 
+// The resolved config with the evaluation's own settings (checkpoint, views, backend), which config.json cannot hold.
 function reportConfig(inputs: ExperimentInputs): unknown {
   const evaluation = inputs.metrics?.evaluation;
   if (!inputs.config && !evaluation) return undefined;

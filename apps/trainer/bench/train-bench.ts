@@ -15,8 +15,7 @@ import { z } from 'zod';
 import { a2dConfigSchema, numberFlag, parseCommandLine, runCommandLine, stringFlag, type A2dConfig } from '@a2d/core';
 import { DataParallelTrainer, InProcessTrainer, initEngine, splitBatch, tf, type BatchPayload, type ReplicaTrainer } from '@a2d/engine';
 import { NUM_PAIRS } from '@a2d/layers';
-import { experimentPaths, parseEpochRecords, runTraining, type ClassifierReplicaOptions } from '@a2d/training';
-import { makeTinyDataset } from '../../../packages/training/src/testing/tiny-experiment';
+import { classifierReplicaModule, experimentPaths, parseEpochRecords, runTraining, trainingFixtures, type ClassifierReplicaOptions } from '@a2d/training';
 
 const USAGE = 'usage: npx nx run trainer:bench [--epochs=<n>=4] [--root=<dataset dir> (default: tiny synthetic, generated)] [--<config.path>=<value>]';
 
@@ -58,7 +57,7 @@ async function main(argv: readonly string[]): Promise<void> {
   if (!root) {
     root = path.join(base, 'data');
     console.log(`bench: generating the tiny synthetic dataset (every clip twice) in ${root}`);
-    await makeTinyDataset(root);
+    await trainingFixtures.makeTinyDataset(root);
     videosetFile = 'videoset-val.csv';
   }
   const config = a2dConfigSchema.parse({
@@ -84,7 +83,7 @@ async function main(argv: readonly string[]): Promise<void> {
 
   // The peer: the same replicas on synthetic tensors of the same shape.
   const replicaOptions: ClassifierReplicaOptions = { config: { model: config.model, loss: config.loss, train: config.train }, inputSize: config.augment.cropSize, numFrames: config.data.sampling.numFrames, modelSeed: config.seed };
-  const module = path.resolve(__dirname, '../../../packages/training/src/replica/classifier-replica.ts');
+  const module = classifierReplicaModule();
   const payload = syntheticPayload(config);
   const parallel = result.workers > 1 ? await DataParallelTrainer.start({ workers: result.workers, replica: { module, options: replicaOptions }, backend: engine.backend }) : await InProcessTrainer.create({ replica: { module, options: replicaOptions } });
   const modelOnly = await timeSteps(parallel, payload, flags.steps);

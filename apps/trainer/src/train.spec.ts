@@ -6,8 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, watch, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseEpochRecords } from '@a2d/training';
-import { makeTinyDataset } from '../../../packages/training/src/testing/tiny-experiment';
+import { parseEpochRecords, trainingFixtures } from '@a2d/training';
 
 const script = path.join(__dirname, 'train.ts');
 const workspace = path.resolve(__dirname, '../../..');
@@ -19,7 +18,7 @@ beforeAll(async () => {
   const base = mkdtempSync(path.join(os.tmpdir(), 'a2d-trainer-cli-'));
   root = path.join(base, 'data');
   experiments = path.join(base, 'experiments');
-  await makeTinyDataset(root);
+  await trainingFixtures.makeTinyDataset(root);
   configFile = path.join(base, 'tiny.json');
   writeFileSync(
     configFile,

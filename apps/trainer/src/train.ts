@@ -33,7 +33,7 @@ import {
 const USAGE = [
   'usage: npx nx run trainer:train [--experiment-name=<name>] [--resume [--force]] [--config=<file.json>]',
   '         [--epochs=<n>] [--batch-size=<n>] [--lr=<x>] [--backbone=<name>] [--backend=<auto|wasm|cpu|tensorflow|tensorflow-gpu>]',
-  '         [--root=<dataset dir>] [--workers=<auto|n>] [--seed=<n>] [--synth-size=<tiny|small|full>] [--skip-test] [--quiet]',
+  '         [--root=<dataset dir>] [--workers=<auto|n>] [--seed=<n>] [--synth-size=<tiny|small|full>] [--skip-test] [--quiet] [--help]',
   '         [--<config.path>=<value> ...]      e.g. --model.kind=one-step --train.ema.enabled=true',
   '       original spec form: --mode train --experiment-name <name> [--resume]',
 ].join('\n');
@@ -46,6 +46,7 @@ const flagsSchema = z.object({
   mode: z.enum(['train'], { message: "expected 'train' (use evaluator:test for --mode test)" }).optional(),
   quiet: booleanFlag().default(false),
   skipTest: booleanFlag().default(false),
+  help: booleanFlag().default(false),
   synthSize: z.enum(DATASET_SIZE_NAMES as [string, ...string[]]).default('small'),
 });
 
@@ -85,6 +86,10 @@ async function ensureDataset(config: A2dConfig, size: string, log: (line: string
 /** Runs the command; returns the exit code. */
 export async function runTrainCommand(argv: readonly string[], env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<number> {
   const { flags, overrides } = parseCommandLine(argv, { flags: flagsSchema, aliases: ALIASES });
+  if (flags.help) {
+    console.log(USAGE);
+    return 0;
+  }
   if (typeof flags.config === 'string' && !existsSync(flags.config)) {
     throw new ConfigError([{ path: '--config', message: `file not found: ${flags.config}` }], 'command line');
   }

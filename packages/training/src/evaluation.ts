@@ -122,8 +122,8 @@ export function videoAccuracies(videos: readonly VideoPrediction[]): { action: n
 /**
  * The loss terms on evaluated videos, as training defines them (label smoothing included; class weights and
  * focal modulation left out): step 1's cross-entropy, step 2's under the true action (teacher forcing), and the
- * probability mass on invalid pairs. One-step models get only `total` (their 36-way loss is not recoverable from
- * marginals, so it is reported as the action + actor terms' sum: null here).
+ * probability mass on invalid pairs. A one-step model has one term, the cross-entropy over the 36 pairs (its
+ * joint p(action) * p(actor | action)), reported as `total`, the others null: the same terms its training reports.
  */
 export function videoLosses(videos: readonly VideoPrediction[], loss: LossConfig, kind: 'two-step' | 'one-step'): LossTerms {
   if (videos.length === 0) return { total: null, action: null, actor: null, consistency: null };
@@ -133,6 +133,23 @@ export function videoLosses(videos: readonly VideoPrediction[], loss: LossConfig
     return -((1 - eps) * logs[target] + (eps / probs.length) * logs.reduce((sum, l) => sum + l, 0));
   };
   const mask = validityMask();
+  const n = videos.length;
+  if (kind === 'one-step') {
+    let total = 0;
+    for (const v of videos) {
+      const pairs: number[] = [];
+      let target = -1;
+      v.actionProbs.forEach((pa, a) =>
+        v.actorTable[a].forEach((pb, b) => {
+          if (mask[a][b] !== 1) return;
+          if (a === v.trueAction && b === v.trueActor) target = pairs.length;
+          pairs.push(pa * pb);
+        }),
+      );
+      total += smoothed(pairs, target);
+    }
+    return { total: total / n, action: null, actor: null, consistency: null };
+  }
   let action = 0;
   let actor = 0;
   let consistency = 0;
@@ -143,9 +160,7 @@ export function videoLosses(videos: readonly VideoPrediction[], loss: LossConfig
     v.actionProbs.forEach((pa, a) => v.actorTable[a].forEach((pb, b) => (invalid += mask[a][b] === 1 ? 0 : pa * pb)));
     consistency += invalid;
   }
-  const n = videos.length;
   const terms = { action: action / n, actor: actor / n, consistency: consistency / n };
   const { weights } = loss;
-  const total = weights.action * terms.action + weights.actor * terms.actor + weights.consistency * terms.consistency;
-  return kind === 'one-step' ? { total: null, action: terms.action, actor: terms.actor, consistency: terms.consistency } : { total, ...terms };
+  return { total: weights.action * terms.action + weights.actor * terms.actor + weights.consistency * terms.consistency, ...terms };
 }

@@ -18,7 +18,7 @@ export * from './epoch-record';
 export * from './training-state';
 export * from './experiment';
 export * from './evaluation';
-export { chooseWorkers, runTraining, TrainingError } from './train-run';
+export { chooseWorkers, classifierReplicaModule, runTraining, TrainingError } from './train-run';
 export type { ScalarSink, TrainingProgress, TrainingRunOptions, TrainingRunResult } from './train-run';
 export { evaluateExperiment, inProcessPredictor, loadCheckpointModel } from './evaluate-experiment';
 export type { EvaluateExperimentOptions, ExperimentEvaluation } from './evaluate-experiment';
@@ -32,3 +32,5 @@ export type { SummaryValue, TensorBoardEvent } from './tensorboard/event-proto';
 export { ProgressReporter } from './progress/progress-reporter';
 export type { BatchProgress, ProgressMode, ProgressReporterOptions, ProgressStream } from './progress/progress-reporter';
 export type { DecodeTfRecordsOptions } from './tensorboard/tfrecord';
+/** Secondary surface for tests and benches (this and other projects): the tiny synthetic dataset and a fast config. */
+export * as trainingFixtures from './testing/tiny-experiment';

@@ -155,6 +155,30 @@ describe('runTraining', () => {
     expect(evaluation.metrics.invalid_pair_predictions).toBe(0);
   }, 300_000);
 
+  it('skips a corrupt and a missing video (counted, listed) and stops early when validation does not improve', async () => {
+    const rows = readFileSync(path.join(root, 'videoset-val.csv'), 'utf8').trim().split('\n');
+    const [, ...rest] = rows[0].split(',');
+    const broken = ['brokenclip1', 'brokenclip2', 'missingclip1', 'missingclip2'];
+    for (const id of broken.filter((b) => b.startsWith('broken'))) writeFileSync(path.join(root, 'clips320H', `${id}.mp4`), 'this is not an mp4');
+    const extra = broken.map((id) => [id, ...rest.slice(0, -1), '0'].join(','));
+    writeFileSync(path.join(root, 'videoset-broken.csv'), `${[...rows, ...extra].join('\n')}\n`);
+    const config = tinyConfig(root, experiments, {
+      data: { videosetFile: 'videoset-broken.csv' },
+      train: { epochs: 6, optimizer: { lr: 1e-12 }, schedule: { kind: 'constant' }, earlyStopping: { patience: 1 }, ema: { enabled: false } },
+    });
+    const { result, logs } = await train(config, 'broken-and-flat');
+    const skipped = JSON.parse(readFileSync(experimentPaths(experiments, 'broken-and-flat').skippedVideos, 'utf8')) as { videoId: string; reason: string }[];
+    // Most of the four land in the training split (one label's validation share is small): each is skipped once.
+    expect(skipped.length).toBeGreaterThanOrEqual(2);
+    expect(skipped.every((s) => broken.includes(s.videoId) && s.reason.length > 0)).toBe(true);
+    expect(result.skippedVideos).toBe(skipped.length);
+    expect(result.history.every((r) => r.train.clips > 0)).toBe(true);
+    // The weights barely move, so validation accuracy never improves after epoch 1: patience 1 stops after epoch 2.
+    expect(result.epochs).toBe(2);
+    expect(result.stopReason).toMatch(/early stopping/);
+    expect(logs.join('\n')).toMatch(/early stopping/);
+  }, 120_000);
+
   it('refuses mixed precision with the reason, and stops with one line when no clip exists', async () => {
     await expect(train(tinyConfig(root, experiments, { train: { mixedPrecision: true } }), 'fp16')).rejects.toThrow(
       new ConfigError([{ path: 'train.mixedPrecision', message: expect.any(String) }]).constructor as typeof ConfigError,

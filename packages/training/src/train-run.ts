@@ -102,10 +102,11 @@ export interface TrainingRunResult {
   skippedVideos: number;
 }
 
-const workerModule = (): string => {
+/** The module the trainer's replicas load (`createReplica` of `classifier-replica`), compiled or from source. */
+export function classifierReplicaModule(): string {
   const js = path.join(__dirname, 'replica', 'classifier-replica.js');
   return existsSync(js) ? js : path.join(__dirname, 'replica', 'classifier-replica.ts');
-};
+}
 
 /** How many replicas to train with, and why (logged). */
 export function chooseWorkers(config: A2dConfig, engine: EngineInfo, cores = os.availableParallelism()): { workers: number; reason: string } {
@@ -299,7 +300,7 @@ export async function runTraining(options: TrainingRunOptions): Promise<Training
     modelSeed: config.seed,
     classCounts: counts,
   };
-  const spec: ReplicaSpec = { module: workerModule(), options: replicaOptions };
+  const spec: ReplicaSpec = { module: classifierReplicaModule(), options: replicaOptions };
   const trainer: ReplicaTrainer =
     workers > 1
       ? await DataParallelTrainer.start({ workers, replica: spec, backend: engine.backend, requestTimeoutMs: config.train.workerTimeoutSeconds * 1000 })

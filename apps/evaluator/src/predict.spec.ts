@@ -5,8 +5,7 @@ import path from 'node:path';
 import { ACTORS, ConfigError, VIDEO_ACTIONS } from '@a2d/core';
 import { initEngine } from '@a2d/engine';
 import { readPredictionsCsv } from '@a2d/metrics';
-import { CheckpointError, evaluateExperiment, experimentPaths, runTraining, type VideoPrediction } from '@a2d/training';
-import { makeTinyDataset, tinyConfig } from '@a2d/training/src/testing/tiny-experiment';
+import { CheckpointError, evaluateExperiment, experimentPaths, runTraining, trainingFixtures, type VideoPrediction } from '@a2d/training';
 import { predictJsonSchema, runPredictCommand, type PredictedFile } from './predict';
 import type { VideoFilePrediction } from './video-file-predictor';
 
@@ -45,9 +44,9 @@ beforeAll(async () => {
   base = mkdtempSync(path.join(os.tmpdir(), 'a2d-evaluator-predict-'));
   root = path.join(base, 'data');
   experiments = path.join(base, 'experiments');
-  await makeTinyDataset(root);
+  await trainingFixtures.makeTinyDataset(root);
   const engine = await initEngine({ backend: 'wasm', log: () => undefined });
-  const config = tinyConfig(root, experiments, { train: { epochs: 2 } });
+  const config = trainingFixtures.tinyConfig(root, experiments, { train: { epochs: 2 } });
   await runTraining({ config, name: 'tiny', paths: experimentPaths(experiments, 'tiny'), engine, resume: false, force: false, log: () => undefined, warn: () => undefined });
   experimentDir = path.join(experiments, 'tiny');
 }, 300_000);

@@ -5,8 +5,7 @@ import path from 'node:path';
 import { ConfigError, runCommandLine } from '@a2d/core';
 import { initEngine, type EngineInfo } from '@a2d/engine';
 import { PREDICTIONS_CSV_HEADER, readMetricsJson, readPredictionsCsv } from '@a2d/metrics';
-import { CheckpointError, experimentPaths, runTraining } from '@a2d/training';
-import { makeTinyDataset, tinyConfig } from '@a2d/training/src/testing/tiny-experiment';
+import { CheckpointError, experimentPaths, runTraining, trainingFixtures } from '@a2d/training';
 import { runTestCommand, TEST_USAGE } from './test';
 import { testTargetJob } from './test-target';
 
@@ -31,9 +30,9 @@ beforeAll(async () => {
   const base = mkdtempSync(path.join(os.tmpdir(), 'a2d-evaluator-test-'));
   const root = path.join(base, 'data');
   experiments = path.join(base, 'experiments');
-  await makeTinyDataset(root);
+  await trainingFixtures.makeTinyDataset(root);
   engine = await initEngine({ backend: 'wasm', log: () => undefined });
-  const config = tinyConfig(root, experiments, { train: { epochs: 2 } });
+  const config = trainingFixtures.tinyConfig(root, experiments, { train: { epochs: 2 } });
   await runTraining({ config, name: 'tiny', paths: experimentPaths(experiments, 'tiny'), engine, resume: false, force: false, log: () => undefined, warn: () => undefined });
 }, 300_000);
 

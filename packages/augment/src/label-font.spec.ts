@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
-import { LABEL_FONT_FAMILY, LABEL_FONT_FILE, registerLabelFont } from './label-font';
+import { LABEL_FONT_FAMILY, LABEL_FONT_FILES, registerLabelFont } from './label-font';
 
 describe('registerLabelFont', () => {
-  it('registers the DejaVu Sans file once and returns the family captions ask for', () => {
-    expect(existsSync(LABEL_FONT_FILE)).toBe(true);
+  it('registers the DejaVu Sans files once and returns the family captions ask for', () => {
+    for (const file of Object.values(LABEL_FONT_FILES)) expect(existsSync(file)).toBe(true);
     expect(registerLabelFont()).toBe(LABEL_FONT_FAMILY);
     expect(registerLabelFont()).toBe(LABEL_FONT_FAMILY);
   });

@@ -52,3 +52,34 @@ export class VideoDecodeError extends A2dError {
     super(`${file}: ${reason}`);
   }
 }
+
+/** One problem of a row-oriented file (CSV, JSON lines): where and what. */
+export interface RowIssue {
+  /** 1-based line in the file. */
+  line: number;
+  /** A column name, `header`, or `row` for problems of the whole line. */
+  field: string;
+  reason: string;
+}
+
+/** How many problems a `DatasetRowsError` message lists before summarising the rest. */
+export const MAX_LISTED_ROW_ISSUES = 20;
+
+/**
+ * A file with one or more bad rows, all reported at once. The message starts with the first problem as
+ * `file:line: field: reason`; the others follow, one per line, up to `maxListed`.
+ */
+export class DatasetRowsError extends DatasetError {
+  constructor(
+    file: string,
+    readonly issues: readonly RowIssue[],
+    maxListed = MAX_LISTED_ROW_ISSUES,
+  ) {
+    const [first] = issues;
+    super(file, first.reason, first.line, first.field);
+    const listed = issues.slice(1, Math.max(1, maxListed)).map((i) => `  ${file}:${i.line}: ${i.field}: ${i.reason}`);
+    const hidden = issues.length - 1 - listed.length;
+    if (hidden > 0) listed.push(`  ... and ${hidden} more (${issues.length} problems in all)`);
+    if (listed.length > 0) this.message = [this.message, ...listed].join('\n');
+  }
+}

@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { DatasetError, decodeLabel, isValidLabel, VALID_LABELS } from '@a2d/core';
+import { DatasetError, DatasetRowsError, decodeLabel, isValidLabel, MAX_LISTED_ROW_ISSUES, VALID_LABELS, type RowIssue } from '@a2d/core';
 import type { VideoRecord } from './records';
 
 /** The 9 columns of `videoset.csv` in file order, named like the `VideoRecord` fields they fill. */
@@ -22,35 +22,14 @@ export const VIDEOSET_COLUMNS = [
 ] as const;
 
 /** One problem found in a `videoset.csv` row. */
-export interface VideosetIssue {
-  /** 1-based line in the file. */
-  line: number;
-  /** A `VIDEOSET_COLUMNS` name, or `row` for problems of the whole line. */
-  field: string;
-  reason: string;
-}
+/** One problem of a videoset row (`field` is a `VIDEOSET_COLUMNS` name, or `row`). */
+export type VideosetIssue = RowIssue;
 
 /** How many problems a `VideosetError` message lists before summarising the rest. */
-export const DEFAULT_MAX_LISTED_ISSUES = 20;
+export const DEFAULT_MAX_LISTED_ISSUES = MAX_LISTED_ROW_ISSUES;
 
-/**
- * A `videoset.csv` with one or more bad rows. The message starts with the first problem as
- * `file:line: field: reason`; the others follow, one per line, up to the listing limit.
- */
-export class VideosetError extends DatasetError {
-  constructor(
-    file: string,
-    readonly issues: readonly VideosetIssue[],
-    maxListed = DEFAULT_MAX_LISTED_ISSUES,
-  ) {
-    const [first] = issues;
-    super(file, first.reason, first.line, first.field);
-    const listed = issues.slice(1, Math.max(1, maxListed)).map((i) => `  ${file}:${i.line}: ${i.field}: ${i.reason}`);
-    const hidden = issues.length - 1 - listed.length;
-    if (hidden > 0) listed.push(`  ... and ${hidden} more (${issues.length} problems in all)`);
-    if (listed.length > 0) this.message = [this.message, ...listed].join('\n');
-  }
-}
+/** A `videoset.csv` with one or more bad rows (every problem listed, see `DatasetRowsError`). */
+export class VideosetError extends DatasetRowsError {}
 
 /** Options of `parseVideoset`. */
 export interface ParseVideosetOptions {

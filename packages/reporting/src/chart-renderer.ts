@@ -6,7 +6,7 @@ import type { ChartConfiguration, ChartType } from 'chart.js';
 import type {} from 'chartjs-chart-matrix';
 import { ChartJSNodeCanvas } from 'chartjs-node-canvas';
 import { CHART_COLORS } from './palette';
-import { registerReportFont } from './report-font';
+import { registerLabelFont } from '@a2d/augment';
 import { ReportInputError } from './report-input-error';
 
 /** Canvas size of one chart, in pixels. */
@@ -25,7 +25,7 @@ function rendererFor({ width, height }: ChartSize): ChartJSNodeCanvas {
   const key = `${width}x${height}`;
   let renderer = renderers.get(key);
   if (!renderer) {
-    const family = registerReportFont();
+    const family = registerLabelFont();
     renderer = new ChartJSNodeCanvas({
       width,
       height,

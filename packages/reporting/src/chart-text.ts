@@ -1,6 +1,6 @@
 /** Title, subtitle and font settings shared by the charts, so every plot reads the same way. */
 import { CHART_COLORS } from './palette';
-import { REPORT_FONT_FAMILY } from './report-font';
+import { LABEL_FONT_FAMILY } from '@a2d/augment';
 
 /** Font sizes (px) of chart text. */
 export const FONT_SIZES = { title: 20, subtitle: 14, axisTitle: 15, tick: 13, legend: 14, value: 12 } as const;
@@ -26,7 +26,7 @@ export function axisTitle(text: string) {
 
 /** A CSS font string in the report font, for text drawn straight onto the chart canvas. */
 export function canvasFont(size: number, bold = false): string {
-  return `${bold ? 'bold ' : ''}${size}px "${REPORT_FONT_FAMILY}"`;
+  return `${bold ? 'bold ' : ''}${size}px "${LABEL_FONT_FAMILY}"`;
 }
 
 /** `0.7212` -> `72.1%`. */

@@ -1,6 +1,5 @@
 /** @a2d/reporting: PNG plots (training curves, confusion heatmaps, per-class and per-pair bars, comparisons) and the HTML report. */
 export * from './report-input-error';
-export * from './report-font';
 export * from './palette';
 export * from './chart-renderer';
 export * from './chart-text';

@@ -118,7 +118,7 @@ export async function evaluateExperiment(options: EvaluateExperimentOptions): Pr
     const started = performance.now();
     let videosDone = 0;
     let clipsDone = 0;
-    options.progress?.startEpoch(1, Math.ceil(chosen.length / loader.videosPerBatch));
+    options.progress?.startEpoch(1, Math.ceil(chosen.length / loader.videosPerBatch), `evaluating ${options.split}`);
     let batches = 0;
     const videos = await predictVideos(loader, inProcessPredictor(model), {
       topK: config.model.constrainedDecoding.topK,

@@ -52,7 +52,7 @@ export class TrainingError extends A2dError {}
 
 /** Where the loop reports progress (a console bar, or nothing). */
 export interface TrainingProgress {
-  startEpoch(epoch: number, totalBatches: number): void;
+  startEpoch(epoch: number, totalBatches: number, title?: string): void;
   update(batchesDone: number, values: { loss?: number; acc?: number; clipsPerSecond?: number }): void;
   endEpoch(summary: string): void;
   log(line: string): void;

@@ -142,9 +142,21 @@ function meanOrNull(sum: number, count: number): number | null {
   return count > 0 ? sum / count : null;
 }
 
+/** One-hot targets of an unmixed batch, in `mixBatch`'s form. */
+function unmixed(frames: Uint8Array, actionIds: Int32Array, actorIds: Int32Array): { frames: Uint8Array; actionTargets: Float32Array; actorTargets: Float32Array; lambda: number; partner: Int32Array } {
+  const batch = actionIds.length;
+  const actionTargets = new Float32Array(batch * NUM_ACTIONS);
+  const actorTargets = new Float32Array(batch * NUM_ACTORS);
+  for (let i = 0; i < batch; i++) {
+    actionTargets[i * NUM_ACTIONS + actionIds[i]] = 1;
+    actorTargets[i * NUM_ACTORS + actorIds[i]] = 1;
+  }
+  return { frames, actionTargets, actorTargets, lambda: 1, partner: Int32Array.from({ length: batch }, (_, i) => i) };
+}
+
 /** The training shard inputs of one batch (see `classifier-replica.ts`). */
 function trainingPayload(
-  frames: Float32Array,
+  frames: Float32Array | Uint8Array,
   shape: [number, number, number, number, 3],
   mixed: { actionTargets: Float32Array; actorTargets: Float32Array; lambda: number; partner: Int32Array },
   actionIds: Int32Array,
@@ -387,6 +399,7 @@ export async function runTraining(options: TrainingRunOptions): Promise<Training
       progress?.startEpoch(epoch + 1, batchesPerEpoch);
       if (!state.epochEndPending) {
         const iterator = trainLoader.batches(epoch, state.position)[Symbol.asyncIterator]();
+        const mixing = augment.mixup.alpha > 0 || augment.cutmix.alpha > 0;
         let pending = 0; // batches whose gradients wait in the trainer's buffer
         // Batch k + 1 is fetched and prepared (normalised, mixed, split) on this thread while the replicas compute
         // batch k; only the time the loop then still waits for it counts as data wait.
@@ -394,14 +407,21 @@ export async function runTraining(options: TrainingRunOptions): Promise<Training
           const next = await iterator.next();
           if (next.done) return undefined;
           const batch = next.value;
-          const floats = clipBatchToFloat(batch.frames, batch.shape, IMAGENET_NORMALIZATION);
-          const mixed = mixBatch({ frames: floats, shape: batch.shape, actionIds: batch.actionIds, actorIds: batch.actorIds }, augment, runRng.fork(`mix/${epoch}/${batchIndex}`));
+          // Without mixing the frames travel as bytes and the replicas normalise them (a quarter of the data to
+          // move, and the conversion off this thread); mixing blends pixels, so it needs them as floats here.
+          const mixed = mixing
+            ? mixBatch(
+                { frames: clipBatchToFloat(batch.frames, batch.shape, IMAGENET_NORMALIZATION), shape: batch.shape, actionIds: batch.actionIds, actorIds: batch.actorIds },
+                augment,
+                runRng.fork(`mix/${epoch}/${batchIndex}`),
+              )
+            : unmixed(batch.frames, batch.actionIds, batch.actorIds);
           const progressFraction = (epoch + batchIndex / batchesPerEpoch) / epochs;
           const feedProbability = predictionFeedProbability(config.model.conditioning, progressFraction);
           const conditionRng = runRng.fork(`condition/${epoch}/${batchIndex}`);
           const feed = Int32Array.from(batch.videoIds, () => (conditionRng.next() < feedProbability ? 1 : 0));
           const payload = trainingPayload(mixed.frames, batch.shape, mixed, batch.actionIds, batch.actorIds, feed);
-          return { batch, batchIndex, progressFraction, shards: splitBatch(payload, trainer.workers) };
+          return { batch, batchIndex, progressFraction, rawFrames: !mixing, shards: splitBatch(payload, trainer.workers) };
         };
         const waited = async <T>(promise: Promise<T>): Promise<T> => {
           const waitStart = performance.now();
@@ -412,7 +432,7 @@ export async function runTraining(options: TrainingRunOptions): Promise<Training
         let current = await waited(prepare(state.batchIndex));
         while (current) {
           const { batch, batchIndex, progressFraction } = current;
-          const computing = trainer.computeGradients(current.shards, { progress: progressFraction }, { transfer: true });
+          const computing = trainer.computeGradients(current.shards, { progress: progressFraction, rawFrames: current.rawFrames }, { transfer: true });
           const upcoming = prepare(batchIndex + 1);
           upcoming.catch(() => undefined); // a loader error surfaces where it is awaited below
           const summary = await computing;

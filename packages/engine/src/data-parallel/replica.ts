@@ -4,9 +4,12 @@
  */
 import type { tf } from '../index';
 
-/** A tensor as typed array + shape: what crosses between threads. */
+/**
+ * A tensor as typed array + shape: what crosses between threads. `values` may be bytes (`Uint8Array`, e.g. raw
+ * video frames: a quarter of the float32 size to move), converted to `dtype` when the tensor is made.
+ */
 export interface TensorPayload {
-  values: Float32Array | Int32Array;
+  values: Float32Array | Int32Array | Uint8Array;
   shape: number[];
   dtype: 'float32' | 'int32';
 }

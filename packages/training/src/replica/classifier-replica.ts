@@ -5,11 +5,13 @@
  * clips feed step 2 the prediction) arrives as inputs, so the replicas stay identical.
  *
  * Inputs of a training shard (axis 0 = clips):
- *   frames [b, T, S, S, 3] float32 (normalised), actionTarget [b, 8], actorTarget [b, 7], pairTarget [b, 36]
+ *   frames [b, T, S, S, 3] float32, normalised; or the raw bytes 0..255 when the context says `rawFrames` (the
+ *   replica normalises them with the ImageNet statistics, as `clipBatchToFloat` does), actionTarget [b, 8], actorTarget [b, 7], pairTarget [b, 36]
  *   (soft or one-hot), trueAction [b] / trueActor [b] int32 (the dominant label, for accuracy and conditioning),
  *   feedPrediction [b] int32 (1: step 2 is conditioned on step 1's argmax; 0: on trueAction).
  */
 import { NUM_ACTIONS, type A2dConfig } from '@a2d/core';
+import { IMAGENET_NORMALIZATION } from '@a2d/augment';
 import { tf, type Replica, type ReplicaState, type StepContext, type TensorPayload } from '@a2d/engine';
 import { getRandomStreams, OneStepModel, PAIR_CLASSES, setRandomStreams } from '@a2d/layers';
 import { crossEntropy, focalLoss, TwoStepLoss, type TwoStepClassCounts } from '@a2d/losses';
@@ -34,6 +36,18 @@ export interface ClassifierReplicaOptions {
  * mean over shards is the batch's value.
  */
 export const REPLICA_METRICS = ['loss.total', 'loss.action', 'loss.actor', 'loss.consistency', 'acc.action', 'acc.actor', 'acc.combined'] as const;
+
+/** `(bytes / 255 - mean) / std` per channel: what `clipBatchToFloat` computes, here inside the replica. */
+function normalizeFrames(frames: tf.Tensor5D): tf.Tensor5D {
+  const { mean, std } = IMAGENET_NORMALIZATION;
+  return tf.div(tf.sub(tf.div(frames, 255), tf.tensor1d([...mean])), tf.tensor1d([...std])) as tf.Tensor5D;
+}
+
+/** The frames of a shard as the model takes them. */
+function framesOf(inputs: Record<string, tf.Tensor>, context: StepContext): tf.Tensor5D {
+  const frames = inputs.frames as tf.Tensor5D;
+  return context.rawFrames === true ? normalizeFrames(frames) : frames;
+}
 
 function argMaxRows(tensor: tf.Tensor2D): Int32Array {
   return tf.tidy(() => tf.argMax(tensor, 1).dataSync() as Int32Array);
@@ -65,8 +79,8 @@ export class ClassifierReplica implements Replica {
     this.twoStepLoss = new TwoStepLoss(config.loss, options.classCounts);
   }
 
-  loss(inputs: Record<string, tf.Tensor>): tf.Scalar {
-    const frames = inputs.frames as tf.Tensor5D;
+  loss(inputs: Record<string, tf.Tensor>, context: StepContext = {}): tf.Scalar {
+    const frames = framesOf(inputs, context);
     const trueAction = inputs.trueAction as tf.Tensor1D;
     const trueActor = inputs.trueActor as tf.Tensor1D;
     if (this.model instanceof OneStepModel) {
@@ -153,7 +167,7 @@ export class ClassifierReplica implements Replica {
 
   predict(inputs: Record<string, tf.Tensor>, context: StepContext): Record<string, tf.Tensor> {
     const run = (): Record<string, tf.Tensor> => {
-      const out = inferProbabilities(this.model, inputs.frames as tf.Tensor5D);
+      const out = inferProbabilities(this.model, framesOf(inputs, context));
       const named: Record<string, tf.Tensor> = { actionProbs: out.actionProbs, actorTable: out.actorTable };
       if (out.pairProbs) named.pairProbs = out.pairProbs;
       return named;

@@ -15,6 +15,9 @@ export const experimentSelectionFlags = {
   views: numberFlag()
     .refine((value) => Number.isInteger(value) && value > 0, { message: 'expected a positive whole number of clips per video' })
     .optional(),
+  crops: numberFlag()
+    .refine((value): value is 1 | 3 => value === 1 || value === 3, { message: 'expected 1 (centre) or 3 (three crops along the long side)' })
+    .optional(),
   backend: engineBackendSchema.default('auto'),
 };
 

@@ -75,7 +75,7 @@ describe('evaluator:predict', () => {
 
     const text = output.text();
     const first = predictionOf(outcome.files[0]);
-    expect(text).toMatch(/checkpoints\/best \(two-step, live weights, 1 view\(s\) per file, wasm\): loaded in \d+ ms/);
+    expect(text).toMatch(/checkpoints\/best \(two-step, live weights, 1 view\(s\) x 1 crop\(s\) per file, wasm\): loaded in \d+ ms/);
     expect(text).toContain(`${clipOf(first.videoId)} (${first.frames} frames, 1 view): `);
     expect(text).toContain(`  sequential  ${first.plain.action} (p ${first.plain.actionProbability.toFixed(4)}) -> ${first.plain.actor} (p(actor|action) ${first.plain.actorProbability.toFixed(4)})`);
     expect(text).toContain(`  constrained ${first.constrained.action} (p ${first.constrained.actionProbability.toFixed(4)}) -> ${first.constrained.actor}`);
@@ -83,17 +83,19 @@ describe('evaluator:predict', () => {
     expect(text).toMatch(new RegExp(`${evaluation.videos.length} files: ${evaluation.videos.length} predicted, 0 failed; \\d+ ms per predicted file`));
   });
 
-  it('matches the evaluator with EMA weights and several views, also for a file not named .mp4', async () => {
-    const evaluation = await evaluateExperiment({ experimentDir, split: 'test', ema: true, views: 3, outDir: path.join(base, 'ema-views') });
+  it('matches the evaluator with EMA weights, several views and three crops, also for a file not named .mp4', async () => {
+    const evaluation = await evaluateExperiment({ experimentDir, split: 'test', ema: true, views: 3, crops: 3, outDir: path.join(base, 'ema-views') });
+    expect(evaluation.videos[0].views).toBe(9);
+    expect(evaluation.metrics.evaluation.crops).toBe(3);
     const video = evaluation.videos[0];
     const renamed = path.join(mkdtempSync(path.join(base, 'renamed-')), `${video.videoId}.mkv`);
     copyFileSync(clipOf(video.videoId), renamed);
     const outcome = await runPredictCommand(
-      [`--experiments-dir=${experiments}`, '--experiment-name=tiny', '--ema', '--views=3', `--video=${clipOf(video.videoId)}`, `--video=${renamed}`],
+      [`--experiments-dir=${experiments}`, '--experiment-name=tiny', '--ema', '--views=3', '--crops=3', `--video=${clipOf(video.videoId)}`, `--video=${renamed}`],
       () => undefined,
       quiet,
     );
-    expect(outcome.settings).toMatchObject({ weights: 'ema', views: 3 });
+    expect(outcome.settings).toMatchObject({ weights: 'ema', views: 3, crops: 3 });
     expectSameAnswer(predictionOf(outcome.files[0]), video);
     const viaLink = predictionOf(outcome.files[1]);
     expect(viaLink.file).toBe(renamed);

@@ -1,6 +1,6 @@
 /**
  * `npx nx run evaluator:predict --experiment-name=<name> --video=<file> [--video=<file> ...] [--checkpoint=<folder>]
- * [--ema] [--views=N] [--backend=...] [--json]`
+ * [--ema] [--views=N] [--crops=1|3] [--backend=...] [--json]`
  * Prints, per file, the plain sequential prediction (step 1's action and p, step 2's actor given it and p), the
  * constrained pair with its joint score, and the top-3 actions, sampled and decoded exactly as `evaluator:test`
  * does for a test video. A file that cannot be read gets one error line (or entry); the others still get their
@@ -15,7 +15,7 @@ import { VideoFilePredictor, type PairPrediction, type PredictorSettings, type V
 /** The usage printed after a command-line mistake. */
 export const PREDICT_USAGE = [
   'usage: npx nx run evaluator:predict --experiment-name=<name> --video=<file> [--video=<file> ...] [--experiments-dir=experiments]',
-  '         [--checkpoint=<folder>] [--ema] [--views=<n>] [--backend=<auto|wasm|cpu|tensorflow|tensorflow-gpu>] [--json]',
+  '         [--checkpoint=<folder>] [--ema] [--views=<n>] [--crops=1|3] [--backend=<auto|wasm|cpu|tensorflow|tensorflow-gpu>] [--json]',
 ].join('\n');
 
 const predictFlagsSchema = z.object({
@@ -111,12 +111,12 @@ export async function runPredictCommand(argv: readonly string[], print: (text: s
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   await initEngine({ backend: flags.backend, log });
   const loadStarted = performance.now();
-  const predictor = await VideoFilePredictor.open({ experimentDir, checkpoint: flags.checkpoint, ema: flags.ema, views: flags.views });
+  const predictor = await VideoFilePredictor.open({ experimentDir, checkpoint: flags.checkpoint, ema: flags.ema, views: flags.views, crops: flags.crops as 1 | 3 | undefined });
   const modelLoadMilliseconds = performance.now() - loadStarted;
   const { settings } = predictor;
   if (!flags.json) {
     print(
-      `${settings.checkpoint} (${settings.modelKind}, ${settings.weights === 'ema' ? 'EMA' : 'live'} weights, ${settings.views} view(s) per file, ` +
+      `${settings.checkpoint} (${settings.modelKind}, ${settings.weights === 'ema' ? 'EMA' : 'live'} weights, ${settings.views} view(s) x ${settings.crops} crop(s) per file, ` +
         `${tf.getBackend()}): loaded in ${modelLoadMilliseconds.toFixed(0)} ms\n`,
     );
   }

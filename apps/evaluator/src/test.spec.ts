@@ -67,13 +67,13 @@ describe('evaluator:test', () => {
     expect(metrics.evaluation).toMatchObject({ split: 'test', views: 1, crops: 1, weights: 'live', backend: 'wasm', modelKind: 'two-step' });
 
     const summary = output.text();
-    expect(summary).toContain(`checkpoints/best on the test split: ${rows.length} videos, 1 view(s) each`);
+    expect(summary).toContain(`checkpoints/best on the test split: ${rows.length} videos, 1 view(s) x 1 crop(s) each`);
     expect(summary).toContain(`  combined accuracy ${metrics.combined_acc.toFixed(2)} %`);
     expect(summary).toMatch(/ {2}action {3}accuracy [\d.]+ % {2}F1 weighted [\d.]+ {2}macro [\d.]+/);
     expect(summary).toMatch(/constrained combined accuracy [\d.]+ %/);
     expect(summary).toMatch(/\d+ clips in [\d.]+ s: [\d.]+ clips\/s on wasm/);
     files.forEach((file) => expect(summary).toContain(`wrote ${file}`));
-    expect(progress.text()).toMatch(/evaluating .*checkpoints\/best on \d+ test videos, 1 view\(s\) each/);
+    expect(progress.text()).toMatch(/evaluating .*checkpoints\/best on \d+ test videos, 1 view\(s\) x 1 crop\(s\) each/);
   });
 
   it("accepts the original spec's --mode test form, with EMA weights and more views; --mode train points to the trainer", async () => {

@@ -1,6 +1,6 @@
 /**
  * `npx nx run evaluator:test --experiment-name=<name> [--experiments-dir=experiments] [--checkpoint=<folder>] [--ema]
- * [--views=N] [--split=test|val] [--backend=...] [--root=<dataset dir>] [--quiet]` (also the original spec's
+ * [--views=N] [--crops=1|3] [--split=test|val] [--backend=...] [--root=<dataset dir>] [--quiet]` (also the original spec's
  * `--mode test --experiment-name <name>`). Evaluates the experiment's best checkpoint (verified against its
  * manifest) on the test split with multi-view two-step inference, writes `results/test_predictions.csv`,
  * `metrics.json` and both classification reports, and prints the accuracies, F1 scores, speed and warnings.
@@ -17,7 +17,7 @@ import { experimentSelectionFlags, findExperiment } from './experiment-folder';
 /** The usage printed after a command-line mistake. */
 export const TEST_USAGE = [
   'usage: npx nx run evaluator:test --experiment-name=<name> [--experiments-dir=experiments] [--checkpoint=<folder>] [--ema]',
-  '         [--views=<n>] [--split=test|val] [--backend=<auto|wasm|cpu|tensorflow|tensorflow-gpu>] [--root=<dataset dir>] [--quiet]',
+  '         [--views=<n>] [--crops=1|3] [--split=test|val] [--backend=<auto|wasm|cpu|tensorflow|tensorflow-gpu>] [--root=<dataset dir>] [--quiet]',
   '       original spec form: --mode test --experiment-name <name>',
 ].join('\n');
 
@@ -47,6 +47,7 @@ const evaluationSettingsSchema = z.object({
   weights: z.enum(['live', 'ema']),
   split: z.enum(['test', 'val']),
   views: z.number(),
+  crops: z.number().default(1),
   backend: z.string(),
   seconds: z.number(),
   clipsPerSecond: z.number(),
@@ -73,7 +74,7 @@ export function formatEvaluationSummary(evaluation: ExperimentEvaluation): strin
   const clips = evaluation.videos.reduce((sum, video) => sum + video.views, 0);
   const lines = [
     `${settings.checkpoint}${settings.weights === 'ema' ? ' (EMA weights)' : ''} on the ${settings.split} split: ${metrics.num_clips} videos, ` +
-      `${settings.views} view(s) each`,
+      `${settings.views} view(s) x ${settings.crops} crop(s) each`,
     `  action   accuracy ${percent(metrics.action_acc)}  F1 weighted ${score(metrics.action_f1)}  macro ${score(metrics.action_f1_macro)}`,
     `  actor    accuracy ${percent(metrics.actor_acc)}  F1 weighted ${score(metrics.actor_f1)}  macro ${score(metrics.actor_f1_macro)}`,
     `  combined accuracy ${percent(metrics.combined_acc)}`,
@@ -99,6 +100,7 @@ export async function runTestCommand(argv: readonly string[], print: (text: stri
       ema: flags.ema,
       split: flags.split,
       views: flags.views,
+      crops: flags.crops as 1 | 3 | undefined,
       dataRoot: flags.root,
       log: (line) => progress.log(line),
       progress,

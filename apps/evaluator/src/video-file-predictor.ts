@@ -18,7 +18,6 @@ import {
   type DataConfig,
   type VideoActionName,
 } from '@a2d/core';
-import { buildTestTransform } from '@a2d/augment';
 import { clipPath, DataLoader, videoFileRecord } from '@a2d/ingest';
 import {
   CheckpointError,
@@ -26,6 +25,7 @@ import {
   inProcessPredictor,
   loadCheckpointModel,
   predictVideos,
+  testTimeInput,
   readExperimentConfig,
   type Classifier,
 } from '@a2d/training';
@@ -40,6 +40,8 @@ export interface VideoFilePredictorOptions {
   ema?: boolean;
   /** Clips per video (default: the checkpoint config's `data.sampling.testViews`, as the evaluator). */
   views?: number;
+  /** Spatial crops per clip, 1 or 3 (default: the config's `data.sampling.testCrops`, as the evaluator). */
+  crops?: 1 | 3;
 }
 
 /** An action with its probability p(action). */
@@ -91,6 +93,8 @@ export interface PredictorSettings {
   weights: 'live' | 'ema';
   modelKind: 'two-step' | 'one-step';
   views: number;
+  /** Spatial crops per clip. */
+  crops: 1 | 3;
   /** Actions re-scored by constrained decoding. */
   constrainedTopK: number;
 }
@@ -135,6 +139,7 @@ export class VideoFilePredictor {
       weights: options.ema ? 'ema' : 'live',
       modelKind: config.model.kind,
       views: options.views ?? config.data.sampling.testViews,
+      crops: options.crops ?? config.data.sampling.testCrops,
       constrainedTopK: config.model.constrainedDecoding.topK,
     };
     return new VideoFilePredictor(settings, config, model, workDir);
@@ -165,17 +170,18 @@ export class VideoFilePredictor {
       decode: { ...config.data.decode, cacheDir: config.data.decode.cacheDir === '' ? '' : path.join(slot, 'frame-cache') },
     };
     const warnings: string[] = [];
+    const input = testTimeInput(config.augment, this.settings.crops);
     const loader = new DataLoader({
       records: [source.record],
       data,
       temporal: config.augment.temporal,
       mode: 'test',
       seed: config.seed,
-      transform: buildTestTransform(config.augment),
+      transform: input.transform,
       // The loader names the file it read (a link for files not named `*.mp4`); show the name the user gave.
       logger: { warn: (line) => warnings.push(line.split(clipPath(source.root, source.clipsDir, source.record.videoId)).join(file)) },
     });
-    const [video] = await predictVideos(loader, inProcessPredictor(this.model), { topK: this.settings.constrainedTopK, kind: this.settings.modelKind });
+    const [video] = await predictVideos(loader, inProcessPredictor(this.model), { topK: this.settings.constrainedTopK, kind: this.settings.modelKind, crops: input.crops });
     if (!video) throw new VideoDecodeError(file, loader.skipped[0]?.reason ?? 'could not be decoded');
     const { actionProbs, actorTable } = video;
     const topActions = actionProbs

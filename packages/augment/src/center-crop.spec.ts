@@ -1,5 +1,5 @@
 import { Rng, createClip } from '@a2d/core';
-import { centerCropBox, centerCrop } from './center-crop';
+import { centerCropBox, centerCrop, testCropBoxes } from './center-crop';
 import { stepTransform } from './clip-transform';
 
 describe('centerCrop', () => {
@@ -24,5 +24,19 @@ describe('centerCrop', () => {
 
   it('refuses a resize shorter than the crop', () => {
     expect(() => centerCropBox({ height: 128, width: 160 }, 112, 100)).toThrow(/smaller than the crop size/);
+  });
+});
+
+describe('testCropBoxes', () => {
+  it('gives the centre box for one crop, and start / centre / end along the long side for three', () => {
+    const wide = { height: 128, width: 160 };
+    const [centre] = testCropBoxes(wide, 112, 128, 1);
+    expect(centre).toEqual(centerCropBox(wide, 112, 128));
+    const three = testCropBoxes(wide, 112, 128, 3);
+    expect(three.map((b) => b.left)).toEqual([0, centre.left, 160 - centre.width]);
+    expect(three.every((b) => b.top === centre.top && b.width === centre.width && b.height === centre.height)).toBe(true);
+    const tall = testCropBoxes({ height: 200, width: 120 }, 112, 128, 3);
+    expect(tall.map((b) => b.top)).toEqual([0, tall[1].top, 200 - tall[1].height]);
+    expect(new Set(tall.map((b) => b.left)).size).toBe(1);
   });
 });

@@ -31,6 +31,20 @@ export function centerCropBox(frame: FrameSize, size: number, resizeShortSide: n
 }
 
 /**
+ * The `count` test-time crop boxes of a frame (1: the centre square; 3: the squares at the start, centre and end
+ * of the long side after the resize, MMAction2's `ThreeCrop`), in source pixels like `centerCropBox`.
+ */
+export function testCropBoxes(frame: FrameSize, size: number, resizeShortSide: number, count: 1 | 3): CropBox[] {
+  const centre = centerCropBox(frame, size, resizeShortSide);
+  if (count === 1) return [centre];
+  const { height, width } = frame;
+  if (width >= height) {
+    return [{ ...centre, left: 0 }, centre, { ...centre, left: width - centre.width }];
+  }
+  return [{ ...centre, top: 0 }, centre, { ...centre, top: height - centre.height }];
+}
+
+/**
  * Deterministic centre crop (draws nothing).
  * Requires: clip `[T, H, W, 3]`. Produces: `[T, size, size, 3]`; params: the source box.
  */

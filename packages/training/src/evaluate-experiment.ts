@@ -8,7 +8,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { DatasetError, type A2dConfig } from '@a2d/core';
-import { buildTestTransform } from '@a2d/augment';
 import { tf } from '@a2d/engine';
 import { DataLoader, readVideoset, splitDataset } from '@a2d/ingest';
 import {
@@ -22,7 +21,7 @@ import {
 } from '@a2d/metrics';
 import { readCheckpointDir } from './checkpoint/checkpoint-store';
 import { CheckpointError } from './checkpoint/checkpoint-error';
-import { predictVideos, type ProbabilityPredictor, type VideoPrediction } from './evaluation';
+import { predictVideos, testTimeInput, type ProbabilityPredictor, type VideoPrediction } from './evaluation';
 import { experimentPaths, readExperimentConfig } from './experiment';
 import { inferProbabilities, loadClassifier, type Classifier } from './replica/classifier';
 import type { TrainingProgress } from './train-run';
@@ -38,6 +37,8 @@ export interface EvaluateExperimentOptions {
   split: 'test' | 'val';
   /** Clips per video (default: the experiment's `data.sampling.testViews`). */
   views?: number;
+  /** Spatial crops per clip, 1 or 3 (default: the experiment's `data.sampling.testCrops`). */
+  crops?: 1 | 3;
   /** Dataset root, when the data moved since training. */
   dataRoot?: string;
   /** Output folder (default `<experiment>/results`). */
@@ -92,6 +93,8 @@ export async function evaluateExperiment(options: EvaluateExperimentOptions): Pr
   if (!existsSync(checkpointDir)) throw new CheckpointError(checkpointDir, 'not found (train first, or pass --checkpoint=<folder>)');
   const config = checkpointConfig(checkpointDir, options.experimentDir);
   const views = options.views ?? config.data.sampling.testViews;
+  const crops = options.crops ?? config.data.sampling.testCrops;
+  const input = testTimeInput(config.augment, crops);
   const data = {
     ...config.data,
     root: options.dataRoot ?? config.data.root,
@@ -111,10 +114,10 @@ export async function evaluateExperiment(options: EvaluateExperimentOptions): Pr
       temporal: config.augment.temporal,
       mode: 'test',
       seed: config.seed,
-      transform: buildTestTransform(config.augment),
+      transform: input.transform,
       logger: { warn: (line) => (options.progress ? options.progress.warn(line) : log(`warning: ${line}`)) },
     });
-    log(`evaluating ${checkpointDir}${options.ema ? ' (EMA weights)' : ''} on ${chosen.length} ${options.split} videos, ${views} view(s) each`);
+    log(`evaluating ${checkpointDir}${options.ema ? ' (EMA weights)' : ''} on ${chosen.length} ${options.split} videos, ${views} view(s) x ${crops} crop(s) each`);
     const started = performance.now();
     let videosDone = 0;
     let clipsDone = 0;
@@ -123,6 +126,7 @@ export async function evaluateExperiment(options: EvaluateExperimentOptions): Pr
     const videos = await predictVideos(loader, inProcessPredictor(model), {
       topK: config.model.constrainedDecoding.topK,
       kind: config.model.kind,
+      crops: input.crops,
       onBatch: (v, c) => {
         videosDone += v;
         clipsDone += c;
@@ -155,7 +159,7 @@ export async function evaluateExperiment(options: EvaluateExperimentOptions): Pr
         split: options.split,
         videos: videos.length,
         views,
-        crops: 1,
+        crops,
         numFrames: data.sampling.numFrames,
         cropSize: config.augment.cropSize,
         modelKind: config.model.kind,

@@ -4,8 +4,16 @@
  * sequential decoding (step 1's argmax, step 2's argmax given it) and constrained decoding (the best valid pair
  * among step 1's top-k actions) per video, and the loss terms as training computes them.
  */
-import { NUM_ACTIONS, NUM_ACTORS, validityMask, type LossConfig } from '@a2d/core';
-import { clipBatchToFloat, IMAGENET_NORMALIZATION } from '@a2d/augment';
+import { NUM_ACTIONS, NUM_ACTORS, validityMask, type AugmentConfig, type LossConfig } from '@a2d/core';
+import {
+  buildTestTransform,
+  clipBatchToFloat,
+  IMAGENET_NORMALIZATION,
+  resampleRegion,
+  testCropBoxes,
+  testResizeShortSide,
+  type ClipTransform,
+} from '@a2d/augment';
 import type { DataLoader } from '@a2d/ingest';
 import { decodeConstrained } from '@a2d/layers';
 import type { LossTerms } from './epoch-record';
@@ -30,7 +38,7 @@ export interface VideoPrediction {
   videoId: string;
   trueAction: number;
   trueActor: number;
-  /** Views averaged. */
+  /** Clips averaged: temporal views x spatial crops. */
   views: number;
   /** p(action), 8 values (mean over views). */
   actionProbs: number[];
@@ -40,6 +48,39 @@ export interface VideoPrediction {
   plain: DecodedClip;
   /** Constrained decoding over the top-k actions. */
   constrained: DecodedClip;
+}
+
+/** Spatial test-time crops taken from each (uncropped) clip of a batch. */
+export interface TestCrops {
+  count: 1 | 3;
+  /** Side of the model's square input. */
+  size: number;
+  /** Short side the frame is resized to before cropping. */
+  resizeShortSide: number;
+}
+
+/**
+ * What a test-time loader applies and what `predictVideos` then crops, for `crops` spatial crops per clip: one
+ * centre crop is the loader's test transform; three crops need the whole frame, cut by `predictVideos`.
+ * Shared by `evaluator:test` and `evaluator:predict`, so both see the same pixels.
+ */
+export function testTimeInput(augment: AugmentConfig, crops: 1 | 3): { transform: ClipTransform; crops?: undefined } | { transform?: undefined; crops: TestCrops } {
+  if (crops === 1) return { transform: buildTestTransform(augment) };
+  return { crops: { count: crops, size: augment.cropSize, resizeShortSide: testResizeShortSide(augment) } };
+}
+
+/** The batch cut to crop `index` of `crops` (every clip the same box). */
+function croppedBatch(frames: Uint8Array, shape: [number, number, number, number, 3], crops: TestCrops, index: number): { frames: Uint8Array; shape: [number, number, number, number, 3] } {
+  const [clips, numFrames, height, width] = shape;
+  const box = testCropBoxes({ height, width }, crops.size, crops.resizeShortSide, crops.count)[index];
+  const clipBytes = numFrames * height * width * 3;
+  const outBytes = numFrames * crops.size * crops.size * 3;
+  const out = new Uint8Array(clips * outBytes);
+  for (let c = 0; c < clips; c++) {
+    const clip = { data: frames.subarray(c * clipBytes, (c + 1) * clipBytes), numFrames, height, width };
+    out.set(resampleRegion(clip, box, crops.size, crops.size).data, c * outBytes);
+  }
+  return { frames: out, shape: [clips, numFrames, crops.size, crops.size, 3] };
 }
 
 /** How to decode. */
@@ -71,13 +112,20 @@ export function decodeVideo(actionProbs: readonly number[], actorTable: readonly
 export async function predictVideos(
   loader: DataLoader,
   predict: ProbabilityPredictor,
-  options: DecodeOptions & { onBatch?: (videos: number, clips: number) => void },
+  options: DecodeOptions & { onBatch?: (videos: number, clips: number) => void; crops?: TestCrops },
 ): Promise<VideoPrediction[]> {
   const byVideo = new Map<string, { trueAction: number; trueActor: number; views: number; action: number[]; table: number[] }>();
   const order: string[] = [];
   for await (const batch of loader.batches(0)) {
-    const floats = clipBatchToFloat(batch.frames, batch.shape, IMAGENET_NORMALIZATION);
-    const { actionProbs, actorTable } = await predict(floats, batch.shape);
+    const cuts = options.crops ? Array.from({ length: options.crops.count }, (_, i) => croppedBatch(batch.frames, batch.shape, options.crops as TestCrops, i)) : [batch];
+    for (const cut of cuts) {
+      const floats = clipBatchToFloat(cut.frames, cut.shape, IMAGENET_NORMALIZATION);
+      const { actionProbs, actorTable } = await predict(floats, cut.shape);
+      accumulate(batch, actionProbs, actorTable);
+    }
+    options.onBatch?.(new Set(batch.videoIds).size, batch.videoIds.length * cuts.length);
+  }
+  function accumulate(batch: { videoIds: string[]; actionIds: Int32Array; actorIds: Int32Array }, actionProbs: Float32Array, actorTable: Float32Array): void {
     batch.videoIds.forEach((videoId, clip) => {
       let entry = byVideo.get(videoId);
       if (!entry) {
@@ -90,7 +138,6 @@ export async function predictVideos(
       const offset = clip * NUM_ACTIONS * NUM_ACTORS;
       for (let j = 0; j < NUM_ACTIONS * NUM_ACTORS; j++) entry.table[j] += actorTable[offset + j];
     });
-    options.onBatch?.(new Set(batch.videoIds).size, batch.videoIds.length);
   }
   return order.map((videoId) => {
     const entry = byVideo.get(videoId) as NonNullable<ReturnType<typeof byVideo.get>>;
@@ -122,7 +169,8 @@ export function videoAccuracies(videos: readonly VideoPrediction[]): { action: n
 /**
  * The loss terms on evaluated videos, as training defines them (label smoothing included; class weights and
  * focal modulation left out): step 1's cross-entropy, step 2's under the true action (teacher forcing), and the
- * probability mass on invalid pairs. A one-step model has one term, the cross-entropy over the 36 pairs (its
+ * consistency term on that same conditioning, p(action) * p(invalid actor | action), as `consistencyLoss` computes it
+ * from one conditioned row. A one-step model has one term, the cross-entropy over the 36 pairs (its
  * joint p(action) * p(actor | action)), reported as `total`, the others null: the same terms its training reports.
  */
 export function videoLosses(videos: readonly VideoPrediction[], loss: LossConfig, kind: 'two-step' | 'one-step'): LossTerms {
@@ -156,9 +204,10 @@ export function videoLosses(videos: readonly VideoPrediction[], loss: LossConfig
   for (const v of videos) {
     action += smoothed(v.actionProbs, v.trueAction);
     actor += smoothed(v.actorTable[v.trueAction], v.trueActor);
+    // As the training loss computes it: step 2's row under the conditioning action (here the true one).
     let invalid = 0;
-    v.actionProbs.forEach((pa, a) => v.actorTable[a].forEach((pb, b) => (invalid += mask[a][b] === 1 ? 0 : pa * pb)));
-    consistency += invalid;
+    v.actorTable[v.trueAction].forEach((pb, b) => (invalid += mask[v.trueAction][b] === 1 ? 0 : pb));
+    consistency += v.actionProbs[v.trueAction] * invalid;
   }
   const terms = { action: action / n, actor: actor / n, consistency: consistency / n };
   const { weights } = loss;

@@ -11,6 +11,11 @@ export const samplingConfigSchema = z.object({
   stride: z.number().int().positive().default(2),
   /** Clips per video at test time (evenly spaced, scores averaged: multi-view testing). */
   testViews: z.number().int().positive().default(1),
+  /**
+   * Spatial crops per clip at test time: 1 = the centre square; 3 = left, centre and right squares along the long
+   * side (top, centre, bottom for portrait frames), MMAction2's `ThreeCrop`. Scores are averaged over views x crops.
+   */
+  testCrops: z.union([z.literal(1), z.literal(3)], { message: 'expected 1 or 3' }).default(1),
   /** What a video shorter than the clip does: loop from the start, or repeat its last frame. */
   shortVideo: z.enum(['loop', 'repeat-last']).default('loop'),
 });

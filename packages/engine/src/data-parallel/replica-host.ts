@@ -3,6 +3,8 @@
  * trainer. Every array it hands out is a fresh copy: on the cpu backend `dataSync()` returns the backend's own
  * storage, and transferring (or later mutating) that array would corrupt the variable it belongs to.
  */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { createRequire } from 'node:module';
 import { crc32 } from 'node:zlib';
 import { initEngine, tf } from '../index';
@@ -62,9 +64,16 @@ function checksumOf(variables: tf.Variable[]): string {
   return (crc >>> 0).toString(16).padStart(8, '0');
 }
 
+/** V8's full garbage collection, reachable without `--expose-gc` on the command line (flags are process-wide). */
+function fullGarbageCollection(): () => void {
+  setFlagsFromString('--expose_gc');
+  return runInNewContext('gc') as () => void;
+}
+
 /** One replica and its request handler (see the file comment). */
 export class ReplicaHost {
   private replica: Replica | undefined;
+  private collectGarbage: { every: number; run: () => void } | undefined;
 
   /** `startsEngine`: a worker thread initializes its own tfjs engine on `init`; the in-process host uses the caller's. */
   constructor(private readonly startsEngine: boolean) {}
@@ -75,6 +84,7 @@ export class ReplicaHost {
       if (this.replica) throw new Error('the replica is already initialized');
       if (this.startsEngine) await initEngine({ backend: request.backend, log: () => undefined });
       this.replica = await loadReplica(request.replica);
+      if (request.collectGarbageEvery) this.collectGarbage = { every: request.collectGarbageEvery, run: fullGarbageCollection() };
       return { reply: { type: 'ready', backend: tf.getBackend(), shapes: this.replica.variables.map((v) => v.shape.slice()) }, transfer: [] };
     }
     const r = this.replica;
@@ -100,6 +110,7 @@ export class ReplicaHost {
         const { gradients, learningRate, step } = request;
         if (gradients.length !== r.variables.length) throw new Error(`apply: got ${gradients.length} gradients for ${r.variables.length} variables`);
         tf.tidy(() => r.applyGradients(r.variables.map((v, i) => tf.tensor(gradients[i], v.shape, 'float32')), learningRate, step));
+        if (this.collectGarbage && step % this.collectGarbage.every === 0) this.collectGarbage.run();
         return { reply: { type: 'done' }, transfer: [] };
       }
       case 'predict':

@@ -4,7 +4,7 @@ import type { BatchPayload, ReplicaSpec, ReplicaState, StepContext, TensorPayloa
 
 /** Trainer -> replica host. */
 export type WorkerRequest =
-  | { type: 'init'; replica: ReplicaSpec; backend: EngineBackend }
+  | { type: 'init'; replica: ReplicaSpec; backend: EngineBackend; collectGarbageEvery?: number }
   | { type: 'getWeights' }
   | { type: 'setWeights'; values: Float32Array[] }
   | { type: 'getBuffers' }

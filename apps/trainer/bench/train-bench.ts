@@ -95,7 +95,7 @@ async function main(argv: readonly string[]): Promise<void> {
   const replicaOptions: ClassifierReplicaOptions = { config: { model: config.model, loss: config.loss, train: config.train }, inputSize: config.augment.cropSize, numFrames: config.data.sampling.numFrames, modelSeed: config.seed };
   const module = classifierReplicaModule();
   const payload = syntheticPayload(config);
-  const parallel = result.workers > 1 ? await DataParallelTrainer.start({ workers: result.workers, replica: { module, options: replicaOptions }, backend: engine.backend }) : await InProcessTrainer.create({ replica: { module, options: replicaOptions } });
+  const parallel = result.workers > 1 ? await DataParallelTrainer.start({ workers: result.workers, replica: { module, options: replicaOptions }, backend: engine.backend, collectGarbageEvery: config.train.workerGcEvery }) : await InProcessTrainer.create({ replica: { module, options: replicaOptions } });
   const modelOnly = await timeSteps(parallel, payload, flags.steps);
   await parallel.stop();
 

@@ -56,6 +56,7 @@ const IGNORED_FOR_RESUME = [
   'data.decode.timeoutSeconds',
   'data.loader.prefetch',
   'train.workerTimeoutSeconds',
+  'train.workerGcEvery',
   'train.checkpoint',
   'train.evalEvery',
   'train.earlyStopping',

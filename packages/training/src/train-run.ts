@@ -315,7 +315,7 @@ export async function runTraining(options: TrainingRunOptions): Promise<Training
   const spec: ReplicaSpec = { module: classifierReplicaModule(), options: replicaOptions };
   const trainer: ReplicaTrainer =
     workers > 1
-      ? await DataParallelTrainer.start({ workers, replica: spec, backend: engine.backend, requestTimeoutMs: config.train.workerTimeoutSeconds * 1000 })
+      ? await DataParallelTrainer.start({ workers, replica: spec, backend: engine.backend, requestTimeoutMs: config.train.workerTimeoutSeconds * 1000, collectGarbageEvery: config.train.workerGcEvery })
       : await InProcessTrainer.create({ replica: spec });
   const mainModel = createClassifier(config.model, inputSize, numFrames, config.seed);
   const scalars = options.scalars?.(paths.tensorboard);

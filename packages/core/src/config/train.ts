@@ -84,6 +84,12 @@ export const trainConfigSchema = z.object({
   maxNonFiniteSteps: z.number().int().positive().default(5),
   /** Seconds one worker request may take before the run fails (a hung worker). */
   workerTimeoutSeconds: z.number().positive().default(1800),
+  /**
+   * Worker replicas run a full garbage collection every this many updates, which keeps the process's memory flat
+   * (without it worker heaps grow for many epochs: +19% RSS over 12 bench epochs, +3% with 4) at some throughput
+   * cost; 0 leaves it to V8. No effect in-process.
+   */
+  workerGcEvery: z.number().int().min(0).default(4),
 });
 
 /** Where runs live and what this one is called. */

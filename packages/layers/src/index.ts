@@ -3,7 +3,7 @@ export { BACKBONE_NAMES, createBackbone, isBackboneName } from './backbones/back
 export type { Backbone, BackboneName, BackboneOptions, BackboneOutput } from './backbones/backbone';
 export { DropPath } from './backbones/drop-path';
 export type { DropPathArgs } from './backbones/drop-path';
-export { fileSystemIO, modelArtifactsToFiles, readModelArtifacts, writeModelArtifacts, modelJsonSchema } from './backbones/file-system-io';
+export { fileSystemIO, modelArtifactsToFiles, readModelArtifacts, resolveModelLocation, writeModelArtifacts, modelJsonSchema } from './backbones/file-system-io';
 export type { ModelJson } from './backbones/file-system-io';
 export { ModelFileError } from './backbones/model-file-error';
 export { ChannelBatchNorm } from './backbones/channel-batch-norm';

@@ -3,9 +3,10 @@
  * baseline. Training feeds batches of normalised frames and targets; inference returns, per clip, step 1's
  * p(action) and the table p(actor | action) for all 8 actions, from which plain and constrained decoding follow.
  */
+import { readFile } from 'node:fs/promises';
 import { NUM_ACTIONS, NUM_ACTORS, Rng, type ModelConfig } from '@a2d/core';
 import { tf } from '@a2d/engine';
-import { NUM_PAIRS, OneStepModel, PAIR_CLASSES, readModelArtifacts, TwoStepModel } from '@a2d/layers';
+import { NUM_PAIRS, OneStepModel, PAIR_CLASSES, resolveModelLocation, TwoStepModel } from '@a2d/layers';
 
 /** Either trained model. */
 export type Classifier = TwoStepModel | OneStepModel;
@@ -21,11 +22,17 @@ export function createClassifier(config: ModelConfig, inputSize: number, numFram
   return config.kind === 'one-step' ? OneStepModel.create(options) : TwoStepModel.create(options);
 }
 
-/** Loads a classifier saved by either model's `save`, whichever kind it is. */
-export async function loadClassifier(dir: string): Promise<Classifier> {
-  const artifacts = await readModelArtifacts(dir);
-  const format = (artifacts.userDefinedMetadata as { format?: unknown } | undefined)?.format;
-  return format === 'a2d-one-step-model' ? OneStepModel.load(dir) : TwoStepModel.load(dir);
+/** Loads a classifier saved by either model's `save` (a folder or its model.json), whichever kind it is. */
+export async function loadClassifier(location: string): Promise<Classifier> {
+  // Only model.json is read to tell the kinds apart; the chosen `load` validates everything.
+  const { modelJsonPath } = resolveModelLocation(location);
+  let format: unknown;
+  try {
+    format = (JSON.parse(await readFile(modelJsonPath, 'utf8')) as { userDefinedMetadata?: { format?: unknown } }).userDefinedMetadata?.format;
+  } catch {
+    format = undefined; // unreadable or not JSON: the two-step loader reports it with the file's name
+  }
+  return format === 'a2d-one-step-model' ? OneStepModel.load(location) : TwoStepModel.load(location);
 }
 
 /** The pair-probability rows of a one-step model as step-1 marginals and the p(actor | action) table. */

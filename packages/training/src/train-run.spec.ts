@@ -172,7 +172,12 @@ describe('runTraining', () => {
       data: { videosetFile: 'videoset-broken.csv' },
       train: { epochs: 6, optimizer: { lr: 1e-12 }, schedule: { kind: 'constant' }, earlyStopping: { patience: 1 }, ema: { enabled: false } },
     });
-    const { result, logs } = await train(config, 'broken-and-flat');
+    // Interrupted early in epoch 2 and resumed: the videos found broken before the interruption stay listed.
+    const first = await train(config, 'broken-and-flat', { abortAfter: 'epoch 1/6' });
+    expect(first.result.interrupted).toBe(true);
+    const skippedBefore = first.result.skippedVideos;
+    const { result, logs } = await train(config, 'broken-and-flat', { resume: true });
+    expect(result.skippedVideos).toBeGreaterThanOrEqual(skippedBefore);
     const skipped = JSON.parse(readFileSync(experimentPaths(experiments, 'broken-and-flat').skippedVideos, 'utf8')) as { videoId: string; reason: string }[];
     // Most of the four land in the training split (one label's validation share is small): each is skipped once.
     expect(skipped.length).toBeGreaterThanOrEqual(2);

@@ -365,6 +365,13 @@ export async function runTraining(options: TrainingRunOptions): Promise<Training
     let nonFiniteRun = 0;
     let interrupted = false;
 
+    // Videos found broken in this run, after those an earlier session of it found (a resumed loader starts empty).
+    const priorSkipped = state.skippedVideos;
+    const skippedVideos = () => {
+      const seen = new Set(priorSkipped.map((video) => video.videoId));
+      return [...priorSkipped, ...trainLoader.skipped.filter((video) => !seen.has(video.videoId))];
+    };
+
     const saveCheckpoint = async (tags: string[]) => {
       // The replicas are left as they are (a resume must continue them exactly); the saved model gets the mean of
       // their batch-norm statistics, which is what `averageBuffers` gives them at the next epoch end.
@@ -372,7 +379,7 @@ export async function runTraining(options: TrainingRunOptions): Promise<Training
       const network = networkOf(mainModel);
       const weights = network.weights.map((_, i) => meanOverReplicas(trainerState.replicas.map((r) => r.tensors[`weights/${i}`]?.values as Float32Array)));
       const checkpoint: TrainerCheckpoint = {
-        training: { ...state, skippedVideos: [...trainLoader.skipped] },
+        training: { ...state, skippedVideos: skippedVideos() },
         trainer: trainerState,
         model: await modelFiles(mainModel, weights),
         configJson: configText,
@@ -382,7 +389,7 @@ export async function runTraining(options: TrainingRunOptions): Promise<Training
       }
       const files = checkpointFiles(checkpoint);
       for (const tag of tags) await store.write(tag, files, state.globalStep);
-      await writeJsonAtomic(paths.skippedVideos, trainLoader.skipped);
+      await writeJsonAtomic(paths.skippedVideos, skippedVideos());
     };
 
     const evaluate = async (ema: boolean): Promise<ValidationResult | null> => {
@@ -552,7 +559,7 @@ export async function runTraining(options: TrainingRunOptions): Promise<Training
         seconds: acc.seconds,
         rssMiB: process.memoryUsage().rss / 2 ** 20,
         tensors: memory.numTensors,
-        skippedVideos: trainLoader.skipped.length,
+        skippedVideos: skippedVideos().length,
         nonFiniteSteps: acc.nonFiniteSteps,
         gradNorm: { mean: meanOrNull(acc.gradNormSum, acc.updates), max: acc.gradNormMax },
       };
@@ -627,7 +634,7 @@ export async function runTraining(options: TrainingRunOptions): Promise<Training
       best: state.best,
       history: state.history,
       workers,
-      skippedVideos: trainLoader.skipped.length,
+      skippedVideos: skippedVideos().length,
     };
   } finally {
     scalars?.close();

@@ -7,7 +7,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { DatasetError, experimentConfigSchema } from '@a2d/core';
+import { DatasetError, experimentConfigSchema, parseJsonText } from '@a2d/core';
 import { readMetricsJson, type MetricsJson } from '@a2d/metrics';
 import { experimentPaths, parseEpochRecords, readExperimentConfig, type EpochRecord, type ExperimentConfigFile, type ExperimentPaths } from '@a2d/training';
 
@@ -80,13 +80,7 @@ export function describeMissing(missing: MissingInput): string {
 
 async function readSkippedVideos(file: string): Promise<SkippedVideoEntry[] | null> {
   if (!existsSync(file)) return null;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(await readFile(file, 'utf8'));
-  } catch (error) {
-    throw new DatasetError(file, `not valid JSON: ${(error as Error).message}`);
-  }
-  const parsed = skippedVideosFileSchema.safeParse(raw);
+  const parsed = skippedVideosFileSchema.safeParse(parseJsonText(await readFile(file, 'utf8'), file));
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new DatasetError(file, issue?.message ?? 'invalid', undefined, issue?.path.join('.'));

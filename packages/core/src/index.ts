@@ -13,3 +13,4 @@ export * from './config/train';
 export * from './config/root';
 export * from './config/load';
 export * from './command-line';
+export * from './read-text-file';

@@ -3,9 +3,8 @@
  * Every row is validated; all problems are collected and reported in one error, so a user fixing a
  * broken file sees every bad row at once instead of one per run.
  */
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { DatasetError, DatasetRowsError, decodeLabel, isValidLabel, MAX_LISTED_ROW_ISSUES, VALID_LABELS, type RowIssue } from '@a2d/core';
+import { DatasetError, DatasetRowsError, decodeLabel, isValidLabel, MAX_LISTED_ROW_ISSUES, readTextFile, VALID_LABELS, type RowIssue } from '@a2d/core';
 import type { VideoRecord } from './records';
 
 /** The 9 columns of `videoset.csv` in file order, named like the `VideoRecord` fields they fill. */
@@ -176,12 +175,5 @@ export function parseVideoset(text: string, file: string, options: ParseVideoset
 
 /** Reads and parses a `videoset.csv`; an unreadable file is a `DatasetError` naming it. */
 export async function readVideoset(file: string, options: ParseVideosetOptions = {}): Promise<VideoRecord[]> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message;
-    throw new DatasetError(file, `cannot read videoset: ${reason}`);
-  }
-  return parseVideoset(text, file, options);
+  return parseVideoset(await readTextFile(file, 'videoset'), file, options);
 }

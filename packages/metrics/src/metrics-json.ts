@@ -3,9 +3,8 @@
  * reporter, the scorer's tests). Accuracies are percentages (0..100), F1 scores fractions (0..1). A metric that
  * could not be computed is `null`, and `unavailable` says why for every such field.
  */
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { DatasetError, writeJsonAtomic } from '@a2d/core';
+import { DatasetError, parseJsonText, readTextFile, writeJsonAtomic } from '@a2d/core';
 import { classificationReportSchema } from './classification-report';
 import { labelledConfusionMatrixSchema } from './confusion-matrix';
 import { MetricsInputError, zodIssues } from './metrics-input-error';
@@ -149,20 +148,7 @@ export function parseMetricsJson(value: unknown, file: string): MetricsJson {
 
 /** Reads and validates a `metrics.json`; unreadable or invalid files are `DatasetError`s naming the file. */
 export async function readMetricsJson(file: string): Promise<MetricsJson> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message;
-    throw new DatasetError(file, `cannot read metrics: ${reason}`);
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new DatasetError(file, `not valid JSON: ${(error as Error).message}`);
-  }
-  return parseMetricsJson(value, file);
+  return parseMetricsJson(parseJsonText(await readTextFile(file, 'metrics'), file), file);
 }
 
 /** Validates `metrics` against the schema (a `MetricsInputError` lists every problem) and writes it atomically. */

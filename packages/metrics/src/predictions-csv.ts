@@ -6,9 +6,8 @@
  * with the label columns (the scorer does, see `findFlagContradictions`). The writer refuses rows whose flags
  * contradict their labels and writes atomically.
  */
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { ACTORS, DatasetError, VIDEO_ACTIONS, writeFileAtomic, type ActorName, type VideoActionName } from '@a2d/core';
+import { ACTORS, DatasetError, readTextFile, VIDEO_ACTIONS, writeFileAtomic, type ActorName, type VideoActionName } from '@a2d/core';
 import { formatCsvLine, splitCsvLine } from './csv-fields';
 import { MetricsInputError, zodIssues } from './metrics-input-error';
 import { PredictionsCsvError, type PredictionsCsvIssue } from './predictions-csv-error';
@@ -151,14 +150,7 @@ export function parsePredictionsCsv(text: string, file: string, maxListedIssues?
 
 /** Reads and parses a predictions CSV; an unreadable file is a `DatasetError` naming it. */
 export async function readPredictionsCsv(file: string, maxListedIssues?: number): Promise<PredictionRow[]> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message;
-    throw new DatasetError(file, `cannot read predictions: ${reason}`);
-  }
-  return parsePredictionsCsv(text, file, maxListedIssues);
+  return parsePredictionsCsv(await readTextFile(file, 'predictions'), file, maxListedIssues);
 }
 
 /** A row with its flags derived from the labels; classes by name or by 0-based class index. */

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { a2dConfigSchema, ConfigError, DatasetError, writeJsonAtomic, type A2dConfig } from '@a2d/core';
+import { a2dConfigSchema, ConfigError, DatasetError, parseJsonText, writeJsonAtomic, type A2dConfig } from '@a2d/core';
 
 /** Every path of an experiment folder. */
 export interface ExperimentPaths {
@@ -111,13 +111,7 @@ export type ExperimentConfigFile = z.infer<typeof experimentConfigFileSchema> & 
 /** Reads an experiment's `config.json`; a missing or invalid file is a `DatasetError` naming it. */
 export function readExperimentConfig(file: string): ExperimentConfigFile {
   if (!existsSync(file)) throw new DatasetError(file, 'not found (no such experiment, or it never started)');
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new DatasetError(file, `not valid JSON: ${(error as Error).message}`);
-  }
-  const parsed = experimentConfigFileSchema.safeParse(raw);
+  const parsed = experimentConfigFileSchema.safeParse(parseJsonText(readFileSync(file, 'utf8'), file));
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new DatasetError(file, issue?.message ?? 'invalid', undefined, issue?.path.join('.'));

@@ -10,3 +10,4 @@ export * from './loader';
 /** Secondary surface for tests (this and other packages): real mp4 fixtures with readable frame numbers. */
 export * as videoFixtures from './testing/make-videos';
 export * from './video-file';
+export * from './clip-availability';

@@ -10,7 +10,7 @@
  * between optimizer updates, so a resumed run continues exactly as an uninterrupted one (same worker count).
  */
 import { existsSync } from 'node:fs';
-import { access, mkdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -35,7 +35,8 @@ import {
   type ReplicaSpec,
   type ReplicaTrainer,
 } from '@a2d/engine';
-import { clipPath, DataLoader, readVideoset, splitDataset, type VideoRecord } from '@a2d/ingest';
+import { DataLoader, findMissingClips, readVideoset, splitDataset } from '@a2d/ingest';
+import { countClassOccurrences } from '@a2d/losses';
 import { modelArtifactsToFiles, NUM_PAIRS, pairIndexOf, predictionFeedProbability } from '@a2d/layers';
 import { CheckpointStore } from './checkpoint/checkpoint-store';
 import { checkpointFiles, readTrainerCheckpoint, type TrainerCheckpoint } from './checkpoint/trainer-checkpoint';
@@ -117,21 +118,6 @@ export function chooseWorkers(config: A2dConfig, engine: EngineInfo, cores = os.
   }
   if (engine.backend === 'wasm' || engine.backend === 'cpu') return { workers: 1, reason: `auto: only ${cores} core` };
   return { workers: 1, reason: `auto: ${engine.backend} uses every core (or the GPU) from one thread` };
-}
-
-async function existingClips(records: readonly VideoRecord[], root: string, clipsDir: string): Promise<number> {
-  const present = await Promise.all(records.map((r) => access(clipPath(root, clipsDir, r.videoId)).then(() => 1, () => 0)));
-  return present.reduce<number>((sum, x) => sum + x, 0);
-}
-
-function classCounts(records: readonly VideoRecord[]): { action: number[]; actor: number[] } {
-  const action = new Array<number>(NUM_ACTIONS).fill(0);
-  const actor = new Array<number>(NUM_ACTORS).fill(0);
-  for (const r of records) {
-    action[r.actionId - 1]++;
-    actor[r.actorId - 1]++;
-  }
-  return { action, actor };
 }
 
 function percentOrNull(count: number, total: number): number | null {
@@ -248,8 +234,8 @@ export async function runTraining(options: TrainingRunOptions): Promise<Training
   const records = await readVideoset(videoset);
   const splits = splitDataset(records, { valFraction: data.valFraction, seed: data.splitSeed, includeNone: data.includeNone });
   if (splits.train.length === 0) throw new DatasetError(videoset, 'no training videos (usage 0) after filtering');
-  const present = await existingClips(splits.train, data.root, data.clipsDir);
-  if (present === 0) {
+  const availability = await findMissingClips(splits.train, data.root, data.clipsDir);
+  if (availability.missingIds.length === splits.train.length) {
     throw new DatasetError(path.join(data.root, data.clipsDir), `none of the ${splits.train.length} training clips exist (expected <id>.mp4 files here)`);
   }
   log(`data: ${records.length} videos in ${videoset}: train ${splits.train.length}, val ${splits.val.length}, test ${splits.test.length}`);
@@ -304,7 +290,10 @@ export async function runTraining(options: TrainingRunOptions): Promise<Training
   await writeExperimentConfig(paths.config, configJson);
   const configText = `${JSON.stringify(configJson, null, 2)}\n`;
 
-  const counts = classCounts(splits.train);
+  const counts = {
+    action: countClassOccurrences(splits.train.map((r) => r.actionId - 1), NUM_ACTIONS),
+    actor: countClassOccurrences(splits.train.map((r) => r.actorId - 1), NUM_ACTORS),
+  };
   const replicaOptions: ClassifierReplicaOptions = {
     config: { model: config.model, loss: config.loss, train: config.train },
     inputSize,

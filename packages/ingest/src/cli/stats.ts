@@ -3,11 +3,10 @@
  * Reads `<root>/<videosetFile>`, splits it as training would, prints per-class counts and reports
  * clips that are listed but missing on disk. Our typed errors print as one message, without a stack.
  */
-import { access, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { a2dConfigSchema, loadConfig, parseCommandLine, runCommandLine, stringFlag, writeJsonAtomic } from '@a2d/core';
-import { clipPath, type VideoRecord } from '../records';
+import { findMissingClips, type ClipAvailability } from '../clip-availability';
 import { readVideoset } from '../videoset';
 import { splitDataset } from '../splits';
 import { computeStatistics, formatStatistics } from '../statistics';
@@ -21,32 +20,6 @@ const COMMAND_LINE = {
   flags: z.object({ json: stringFlag().optional(), config: stringFlag().optional() }),
   aliases: { root: 'data.root' },
 };
-
-/** Clips listed in the videoset and absent on disk, and whether the clips folder exists at all. */
-export interface ClipAvailability {
-  clipsDir: string;
-  clipsDirExists: boolean;
-  checked: number;
-  missingIds: string[];
-}
-
-/** Checks which records' clips exist under `root/clipsDir`. */
-export async function findMissingClips(records: readonly VideoRecord[], root: string, clipsDir: string): Promise<ClipAvailability> {
-  const folder = path.join(root, clipsDir);
-  const clipsDirExists = await stat(folder).then(
-    (info) => info.isDirectory(),
-    () => false,
-  );
-  const present = clipsDirExists
-    ? await Promise.all(records.map((record) => access(clipPath(root, clipsDir, record.videoId)).then(() => true, () => false)))
-    : records.map(() => false);
-  return {
-    clipsDir: folder,
-    clipsDirExists,
-    checked: records.length,
-    missingIds: records.filter((_, index) => !present[index]).map((record) => record.videoId),
-  };
-}
 
 function describeClips(clips: ClipAvailability): string {
   if (!clips.clipsDirExists) return `clips: folder ${clips.clipsDir} not found (all ${clips.checked} clips missing)`;

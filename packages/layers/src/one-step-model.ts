@@ -14,6 +14,7 @@ import { applySymbolic } from './symbolic-layer-output';
 import { FoldTime } from './time-folding';
 import { streamTokens } from './two-step-network';
 import { TwoStepModelError } from './two-step-model-error';
+import { twoStepModelMetadataSchema } from './two-step-model';
 
 /** Number of classes of the one-step head: the A2D video-level pairs. */
 export const NUM_PAIRS = VIDEO_LEVEL_LABELS.length;
@@ -30,15 +31,8 @@ export function pairIndexOf(action: number, actor: number): number {
   return PAIR_CLASSES.findIndex((pair) => pair.action === action && pair.actor === actor);
 }
 
-/** What a saved one-step model records about itself. */
-export const oneStepModelMetadataSchema = z.object({
-  format: z.literal('a2d-one-step-model'),
-  version: z.literal(1),
-  config: modelConfigSchema,
-  inputSize: z.number().int().positive(),
-  numFrames: z.number().int().positive().nullable(),
-  seed: z.number().int().nonnegative(),
-});
+/** What a saved one-step model records about itself: the two-step model's fields under its own format name. */
+export const oneStepModelMetadataSchema = twoStepModelMetadataSchema.extend({ format: z.literal('a2d-one-step-model') });
 
 /** A saved one-step model's metadata. */
 export type OneStepModelMetadata = z.infer<typeof oneStepModelMetadataSchema>;

@@ -19,7 +19,7 @@ import {
   type A2dConfig,
 } from '@a2d/core';
 import { initEngine } from '@a2d/engine';
-import { generateDataset, parseGenerateOptions, DATASET_SIZE_NAMES } from '@a2d/synth';
+import { describeSynth, DIFFICULTY_NAMES, generateDataset, parseGenerateOptions, readSynthManifest, sameSynth, DATASET_SIZE_NAMES } from '@a2d/synth';
 import {
   defaultExperimentName,
   EventFileWriter,
@@ -33,7 +33,7 @@ import {
 const USAGE = [
   'usage: npx nx run trainer:train [--experiment-name=<name>] [--resume [--force]] [--config=<file.json>]',
   '         [--epochs=<n>] [--batch-size=<n>] [--lr=<x>] [--backbone=<name>] [--backend=<auto|wasm|cpu|tensorflow|tensorflow-gpu>]',
-  '         [--root=<dataset dir>] [--workers=<auto|n>] [--seed=<n>] [--synth-size=<tiny|small|full>] [--skip-test] [--quiet] [--help]',
+  '         [--root=<dataset dir>] [--workers=<auto|n>] [--seed=<n>] [--synth-size=<tiny|small|medium|full>] [--synth-difficulty=<easy|hard>] [--skip-test] [--quiet] [--help]',
   '         [--<config.path>=<value> ...]      e.g. --model.kind=one-step --train.ema.enabled=true',
   '       original spec form: --mode train --experiment-name <name> [--resume]',
 ].join('\n');
@@ -47,7 +47,8 @@ const flagsSchema = z.object({
   quiet: booleanFlag().default(false),
   skipTest: booleanFlag().default(false),
   help: booleanFlag().default(false),
-  synthSize: z.enum(DATASET_SIZE_NAMES as [string, ...string[]]).default('small'),
+  synthSize: z.enum(DATASET_SIZE_NAMES as [string, ...string[]]).default('medium'),
+  synthDifficulty: z.enum(DIFFICULTY_NAMES as [string, ...string[]]).default('easy'),
 });
 
 const ALIASES = {
@@ -65,13 +66,37 @@ const ALIASES = {
 /** Where the default dataset goes when the config names no other root. */
 const DEFAULT_ROOT = a2dConfigSchema.parse({}).data.root;
 
-async function ensureDataset(config: A2dConfig, size: string, log: (line: string) => void): Promise<void> {
+/**
+ * Generates the synthetic dataset into the default root when it is missing. A default root that holds another
+ * synthetic dataset than the one asked for (or one without `synth.json`, from an earlier version) is refused
+ * with the fix, rather than trained on silently. Other roots are the user's: the loader reports their problems.
+ */
+export async function ensureDataset(
+  config: A2dConfig,
+  wanted: { size: string; difficulty: string },
+  log: (line: string) => void,
+  defaultRoot: string = DEFAULT_ROOT,
+): Promise<void> {
+  if (path.resolve(config.data.root) !== path.resolve(defaultRoot)) return;
+  const options = parseGenerateOptions({ size: wanted.size, difficulty: wanted.difficulty, out: config.data.root, seed: 0 });
   const videoset = path.join(config.data.root, config.data.videosetFile);
-  if (existsSync(videoset)) return;
-  if (path.resolve(config.data.root) !== path.resolve(DEFAULT_ROOT)) return; // a user's dataset: its absence is an error, reported by the loader
-  log(`data: ${videoset} not found: generating the synthetic A2D dataset ('${size}') into ${config.data.root} (once; later runs reuse it)`);
+  const manifest = await readSynthManifest(config.data.root);
+  if (existsSync(videoset)) {
+    if (manifest && sameSynth(manifest, options)) return;
+    const holds = manifest ? `the synthetic dataset ${describeSynth(manifest)}` : 'a dataset without synth.json (from an earlier version, or not synthetic)';
+    throw new ConfigError(
+      [
+        {
+          path: 'data.root',
+          message: `${config.data.root} holds ${holds}, not ${describeSynth(options)}: delete the folder to regenerate it, pass --synth-size/--synth-difficulty to match it, or --root=<another folder>`,
+        },
+      ],
+      'command line',
+    );
+  }
+  log(`data: ${videoset} not found: generating the synthetic A2D dataset ${describeSynth(options)} into ${config.data.root} (once; later runs reuse it)`);
   let last = 0;
-  const summary = await generateDataset(parseGenerateOptions({ size, out: config.data.root, seed: 0 }), {
+  const summary = await generateDataset(options, {
     onProgress: (p) => {
       const now = performance.now();
       if (p.done === p.total || now - last > 5000) {
@@ -97,7 +122,7 @@ export async function runTrainCommand(argv: readonly string[], env: NodeJS.Proce
   const config = loadConfig(a2dConfigSchema, { file: flags.config, env, overrides });
   const log = (line: string) => console.log(line);
   const warn = (line: string) => console.warn(`warning: ${line}`);
-  await ensureDataset(config, flags.synthSize, log);
+  await ensureDataset(config, { size: flags.synthSize, difficulty: flags.synthDifficulty }, log);
 
   const name = config.experiment.name ?? defaultExperimentName(config);
   if (flags.resume && !config.experiment.name) throw new ConfigError([{ path: '--resume', message: 'needs --experiment-name (which run to continue)' }], 'command line');

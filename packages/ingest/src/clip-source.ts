@@ -6,7 +6,8 @@
  */
 import path from 'node:path';
 import { VideoDecodeError, type Clip, type DataConfig } from '@a2d/core';
-import { decodeFrames, probeVideo } from './ffmpeg';
+import { DecodeBatcher } from './decode-batcher';
+import { probeVideo } from './ffmpeg';
 import { FrameCache, sourceStamp, type CachedFrameSet, type FrameCacheKey, type SourceStamp } from './frame-cache';
 import { clipPath, type VideoRecord } from './records';
 import {
@@ -49,10 +50,13 @@ export class ClipSource {
   /** The cache in use, or undefined when disabled. */
   readonly cache: FrameCache | undefined;
   private readonly inFlight = new Map<string, Promise<{ set: CachedFrameSet; fromCache: boolean }>>();
+  /** Shares ffmpeg processes between videos decoded at the same time (`decode.batchClips` per process). */
+  private readonly decoder: DecodeBatcher;
 
   constructor(readonly options: ClipSourceOptions) {
     const dir = resolveCacheDir(options.data);
     this.cache = dir === undefined ? undefined : new FrameCache(dir);
+    this.decoder = new DecodeBatcher(options.data.decode.batchClips, options.data.decode.workers);
   }
 
   /**
@@ -79,7 +83,7 @@ export class ClipSource {
     if (!this.cache) {
       const totalFrames = await this.frameCountOf(record, file);
       const wanted = this.sample(totalFrames, request);
-      const decoded = await decodeFrames(file, {
+      const decoded = await this.decoder.decode(file, {
         indices: wanted,
         width: data.decode.width,
         height: data.decode.height,
@@ -146,7 +150,7 @@ export class ClipSource {
     if (typeof cached !== 'string') return { set: cached, fromCache: true };
     const totalFrames = await this.frameCountOf(record, file);
     const indices = denseFrameSet(totalFrames, this.cacheFrames);
-    const decoded = await decodeFrames(file, {
+    const decoded = await this.decoder.decode(file, {
       indices,
       width: decode.width,
       height: decode.height,

@@ -5,6 +5,7 @@ export * from './statistics';
 export * from './ffmpeg';
 export * from './sampling';
 export * from './frame-cache';
+export * from './decode-batcher';
 export * from './clip-source';
 export * from './loader';
 /** Secondary surface for tests (this and other packages): real mp4 fixtures with readable frame numbers. */

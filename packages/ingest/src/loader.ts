@@ -4,7 +4,8 @@
  *
  * Reproducibility: the order depends only on (seed, epoch), and every clip draws from its own
  * `Rng(seed).fork(epoch/video/view)`, so batches are identical whatever finishes first; results are assembled
- * by position, never by completion. Up to `decode.workers` clips load at once, and loading runs at most
+ * by position, never by completion. Up to `decode.workers * decode.batchClips` clips load at once (at most
+ * `decode.workers` ffmpeg processes, each decoding up to `batchClips` videos), and loading runs at most
  * `loader.prefetch` batches ahead of the batch the consumer holds.
  *
  * Robustness: a video that cannot be decoded is skipped with a warning, listed once in `skipped`, and its place
@@ -142,7 +143,9 @@ export class DataLoader {
     const loads: Promise<ClipOutcome>[] = [];
     let windowEnd = 0;
     const pump = () => {
-      while (this.active < this.options.data.decode.workers && loads.length < Math.min(totalClips, windowEnd)) {
+      // Enough clips load at once to fill every decoder process's batch; the decoder bounds the processes.
+      const { workers, batchClips } = this.options.data.decode;
+      while (this.active < workers * batchClips && loads.length < Math.min(totalClips, windowEnd)) {
         const clipIndex = loads.length;
         const video = order[Math.floor(clipIndex / views)];
         this.active++;

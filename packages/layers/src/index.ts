@@ -44,6 +44,7 @@ export type { ActionEmbeddingArgs } from './action-embedding';
 export { ACTOR_STEP_LAYER_NAMES, applyActorStep, createActorStepLayers, findActorStepLayers } from './action-conditioning';
 export type { ActorStepInputs, ActorStepLayers, ActorStepOptions } from './action-conditioning';
 export { FoldTime, UnfoldTime } from './time-folding';
+export { FrameDifferences, GridPool, frameFeatures } from './frame-motion';
 export { SeededDropout, DropoutMaskStream } from './seeded-dropout';
 export type { SeededDropoutArgs } from './seeded-dropout';
 export { layerSeed } from './layer-seed';

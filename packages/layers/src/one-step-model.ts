@@ -6,12 +6,11 @@
 import { z } from 'zod';
 import { tf } from '@a2d/engine';
 import { actionIndexOf, actorIndexOf, modelConfigSchema, NUM_ACTIONS, NUM_ACTORS, parseConfig, VIDEO_LEVEL_LABELS, type ModelConfig, type Rng } from '@a2d/core';
-import { createBackbone } from './backbones/backbone';
 import { fileSystemIO } from './backbones/file-system-io';
 import { layerSeed } from './layer-seed';
 import { SeededDropout } from './seeded-dropout';
 import { applySymbolic } from './symbolic-layer-output';
-import { FoldTime } from './time-folding';
+import { frameFeatures } from './frame-motion';
 import { streamTokens } from './two-step-network';
 import { TwoStepModelError } from './two-step-model-error';
 import { twoStepModelMetadataSchema } from './two-step-model';
@@ -71,9 +70,8 @@ export class OneStepModel {
     };
     const { inputSize, numFrames, seed } = metadata;
     const frames = tf.input({ shape: [numFrames, inputSize, inputSize, 3], name: 'frames' });
-    const folded = applySymbolic(new FoldTime({ name: 'fold_time' }), frames);
-    const backbone = createBackbone(config.backbone, { dropPathRate: config.dropPathRate, namePrefix: 'backbone/', seed: layerSeed(seed, 'backbone/') });
-    const tokens = streamTokens('action_stream', backbone.apply(folded).pooled, frames, { config, inputSize, numFrames, seed });
+    const features = frameFeatures(frames, { config, seed, backbonePrefix: 'backbone/' });
+    const tokens = streamTokens('action_stream', features, frames, { config, inputSize, numFrames, seed });
     let pooled = applySymbolic(tf.layers.globalAveragePooling1d({ name: 'action_stream/pool' }), tokens);
     pooled = applySymbolic(new SeededDropout({ name: 'pair_head/dropout', rate: config.dropout, seed: layerSeed(seed, 'pair_head/dropout') }), pooled);
     const logits = applySymbolic(

@@ -10,12 +10,12 @@
 import { tf } from '@a2d/engine';
 import { NUM_ACTIONS, type ModelConfig } from '@a2d/core';
 import { applyActorStep, createActorStepLayers, findActorStepLayers } from './action-conditioning';
-import { createBackbone } from './backbones/backbone';
+import { frameFeatures } from './frame-motion';
 import { layerSeed } from './layer-seed';
 import { SeededDropout } from './seeded-dropout';
 import { applySymbolic } from './symbolic-layer-output';
 import { temporalTransformer } from './temporal-transformer';
-import { FoldTime, UnfoldTime } from './time-folding';
+import { UnfoldTime } from './time-folding';
 
 /** Names of the network's inputs and of the layers whose outputs the encoder exposes. */
 export const TWO_STEP_NAMES = {
@@ -105,18 +105,10 @@ export function buildTwoStepNetwork(options: TwoStepNetworkOptions): TwoStepNetw
   const { config, inputSize, numFrames, seed } = options;
   const frames = tf.input({ shape: [numFrames, inputSize, inputSize, 3], name: TWO_STEP_NAMES.framesInput });
   const conditionAction = tf.input({ shape: [NUM_ACTIONS], name: TWO_STEP_NAMES.conditionActionInput });
-  const folded = applySymbolic(new FoldTime({ name: 'fold_time' }), frames);
-
-  const backboneOptions = (prefix: string) => ({
-    dropPathRate: config.dropPathRate,
-    namePrefix: prefix,
-    seed: layerSeed(seed, prefix),
-  });
-  const actionBackbone = createBackbone(config.backbone, backboneOptions(config.sharedBackbone ? 'backbone/' : 'action_backbone/'));
-  const actionFeatures = actionBackbone.apply(folded).pooled;
-  const actorFeatures = config.sharedBackbone
-    ? actionFeatures
-    : createBackbone(config.backbone, backboneOptions('actor_backbone/')).apply(folded).pooled;
+  const motionStream = { features: null };
+  const featuresOf = (backbonePrefix: string) => frameFeatures(frames, { config, seed, backbonePrefix, motionStream });
+  const actionFeatures = featuresOf(config.sharedBackbone ? 'backbone/' : 'action_backbone/');
+  const actorFeatures = config.sharedBackbone ? actionFeatures : featuresOf('actor_backbone/');
 
   const actionTokens = streamTokens('action_stream', actionFeatures, frames, options);
   const actorTokens = streamTokens('actor_stream', actorFeatures, frames, options);

@@ -7,7 +7,7 @@ const H = 80;
 const FPS = 24;
 
 function scene(actor: ActorName, action: VideoActionName, seed: number, numFrames = 24): ClipScene {
-  return composeScene(new Rng(seed), { actor, action, width: W, height: H, fps: FPS, numFrames });
+  return composeScene(new Rng(seed), { actor, action, width: W, height: H, fps: FPS, numFrames, difficulty: 'hard' });
 }
 
 /** The same scene filmed from a tripod, without distractors, occluders, noise or flicker: only the subject moves. */

@@ -17,6 +17,7 @@ export function sceneOfClip(clip: PlannedClip): ClipScene {
     height: clip.renderHeight,
     fps: clip.fps,
     numFrames: clip.numFrames,
+    difficulty: clip.difficulty,
   });
 }
 

@@ -29,7 +29,7 @@ describe('allocateCounts', () => {
 
 describe('planDataset', () => {
   it.each(SIZES)('%s: only the 36 video-level pairs, every one of them, in the A2D usage ratio', (size) => {
-    const clips = planDataset(size, 1);
+    const clips = planDataset(size, 1, 'hard');
     const total = DATASET_SIZES[size].clips;
     expect(clips).toHaveLength(total);
     const labels = new Set(clips.map((clip) => clip.label));
@@ -39,7 +39,7 @@ describe('planDataset', () => {
   });
 
   it('full: the test split has exactly the real per-pair counts, 3036/746 overall', () => {
-    const clips = planDataset('full', 3);
+    const clips = planDataset('full', 3, 'hard');
     const test: Record<number, number> = {};
     for (const clip of clips) if (clip.usage === 'test') test[clip.label] = (test[clip.label] ?? 0) + 1;
     expect(test).toEqual({ ...A2D_TEST_PAIR_COUNTS });
@@ -55,21 +55,21 @@ describe('planDataset', () => {
   });
 
   it('gives A2D-like ids: 11 characters of [A-Za-z0-9_-], distinct even ignoring case', () => {
-    const ids = planDataset('full', 11).map((clip) => clip.videoId);
+    const ids = planDataset('full', 11, 'hard').map((clip) => clip.videoId);
     for (const id of ids) expect(id).toMatch(VIDEO_ID_PATTERN);
     expect(new Set(ids.map((id) => id.toLowerCase())).size).toBe(ids.length);
     expect(ids).toEqual([...ids].sort());
   });
 
   it('is deterministic by seed, down to the CSV bytes', () => {
-    expect(formatVideoset(planDataset('small', 42))).toBe(formatVideoset(planDataset('small', 42)));
-    expect(planDataset('small', 42)[0].videoId).not.toBe(planDataset('small', 43)[0].videoId);
+    expect(formatVideoset(planDataset('small', 42, 'hard'))).toBe(formatVideoset(planDataset('small', 42, 'hard')));
+    expect(planDataset('small', 42, 'hard')[0].videoId).not.toBe(planDataset('small', 43, 'hard')[0].videoId);
   });
 
   it.each(SIZES)('%s: clip formats follow A2D (320 high, 4:3 or 16:9, 24-30 fps, 3-5 annotated frames)', (size) => {
     const preset = DATASET_SIZES[size];
     const widths = OUTPUT_WIDTHS.map((option) => option.width);
-    for (const clip of planDataset(size, 2)) {
+    for (const clip of planDataset(size, 2, 'hard')) {
       expect(clip.height).toBe(320);
       expect(widths).toContain(clip.width);
       expect(clip.renderWidth * 320).toBe(clip.width * clip.renderHeight);
@@ -85,7 +85,7 @@ describe('planDataset', () => {
 
 describe('formatVideoset', () => {
   it('writes headerless 9-column rows that the A2D parser accepts unchanged', () => {
-    const clips = planDataset('small', 5);
+    const clips = planDataset('small', 5, 'hard');
     const text = formatVideoset(clips);
     const lines = text.trimEnd().split('\n');
     expect(lines).toHaveLength(clips.length);

@@ -3,11 +3,12 @@
  * video-level pairs in proportion to the real A2D test split, split train/test in A2D's 3036/746 ratio (at
  * `full` the test split has exactly the real per-pair counts). `none`-action rows are not generated: A2D
  * lists them but no classifier predicts them, so they would only be filtered out again.
- * Everything is a pure function of (size, seed).
+ * Everything is a pure function of (size, seed); the difficulty changes the scenes, not the plan.
  */
 import { decodeLabel, hashString, Rng, VIDEO_LEVEL_LABELS, type ActorName, type VideoActionName } from '@a2d/core';
 import type { Usage } from '@a2d/ingest';
 import { DATASET_SIZES, type DatasetSize } from './dataset-size';
+import type { Difficulty } from './difficulty';
 import { A2D_TEST_PAIR_COUNTS, A2D_TEST_VIDEO_COUNT, A2D_VIDEO_COUNT } from './pair-frequencies';
 import { generateVideoIds } from './video-id';
 
@@ -49,6 +50,8 @@ export interface PlannedClip {
   encoderPreset: string;
   /** Seed of the clip's scene. */
   seed: number;
+  /** How much confusion the clip's scene holds. */
+  difficulty: Difficulty;
 }
 
 /**
@@ -97,7 +100,7 @@ function weightedPick<T extends { weight: number }>(rng: Rng, options: readonly 
 }
 
 /** The full plan of a dataset, sorted by video id (the order of `videoset.csv`). */
-export function planDataset(size: DatasetSize, seed: number): PlannedClip[] {
+export function planDataset(size: DatasetSize, seed: number, difficulty: Difficulty): PlannedClip[] {
   const preset = DATASET_SIZES[size];
   const root = new Rng(seed);
   const { train, test } = labelCounts(preset.clips);
@@ -136,6 +139,7 @@ export function planDataset(size: DatasetSize, seed: number): PlannedClip[] {
       renderHeight: preset.renderHeight,
       encoderPreset: preset.encoderPreset,
       seed: clipSeed,
+      difficulty,
     };
   });
   return clips.sort((a, b) => (a.videoId < b.videoId ? -1 : a.videoId > b.videoId ? 1 : 0));

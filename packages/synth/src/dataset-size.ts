@@ -1,14 +1,15 @@
 /**
- * The three dataset sizes. `tiny` is for tests (each of the 36 pairs once, short low-resolution clips, seconds
- * to generate); `small` is the default dataset of the training job (minutes on two cores); `full` matches real
+ * The dataset sizes. `tiny` is for tests (each of the 36 pairs once, short low-resolution clips, seconds
+ * to generate); `small` (360 clips) is for quick tries; `medium` (1100 clips, 217 of them test clips) is the
+ * default dataset of the training job (about three minutes to generate on two cores); `full` matches real
  * A2D's 3782 videos. Clips are rendered at `renderHeight` and scaled by ffmpeg to A2D's 320-pixel height.
  */
 
 /** Name of a dataset size. */
-export type DatasetSize = 'tiny' | 'small' | 'full';
+export type DatasetSize = 'tiny' | 'small' | 'medium' | 'full';
 
 /** The size names, smallest first. */
-export const DATASET_SIZE_NAMES: readonly DatasetSize[] = ['tiny', 'small', 'full'];
+export const DATASET_SIZE_NAMES: readonly DatasetSize[] = ['tiny', 'small', 'medium', 'full'];
 
 /** What a size generates. */
 export interface DatasetSizePreset {
@@ -29,5 +30,6 @@ export interface DatasetSizePreset {
 export const DATASET_SIZES: Readonly<Record<DatasetSize, DatasetSizePreset>> = Object.freeze({
   tiny: { clips: 36, seconds: [1, 1.5], renderHeight: 80, encoderPreset: 'ultrafast' },
   small: { clips: 360, seconds: [2, 3], renderHeight: 160, encoderPreset: 'superfast' },
+  medium: { clips: 1100, seconds: [1.5, 2.5], renderHeight: 160, encoderPreset: 'ultrafast' },
   full: { clips: 3782, seconds: [2, 10], renderHeight: 160, encoderPreset: 'veryfast' },
 });

@@ -1,6 +1,6 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -12,6 +12,8 @@ import {
   GenerationAbortedError,
   parseGenerateOptions,
   planDataset,
+  readSynthManifest,
+  SYNTH_MANIFEST_FILE,
   VIDEOSET_FILE,
   type GenerateProgress,
   type GenerateSummary,
@@ -57,7 +59,7 @@ describe('generateDataset (tiny, end to end)', () => {
 
   it('writes the A2D layout: videoset.csv and one H.264 clip per row, nothing else', async () => {
     expect(first).toMatchObject({ clips: 36, generated: 36, skipped: 0 });
-    expect(readdirSync(out).sort()).toEqual([CLIPS_DIR, VIDEOSET_FILE].sort());
+    expect(readdirSync(out).sort()).toEqual([CLIPS_DIR, SYNTH_MANIFEST_FILE, VIDEOSET_FILE].sort());
     const records = await readVideoset(path.join(out, VIDEOSET_FILE));
     expect(records).toHaveLength(36);
     expect(new Set(records.map((r) => r.label)).size).toBe(36);
@@ -94,7 +96,7 @@ describe('generateDataset (tiny, end to end)', () => {
   it('resumes: reruns only missing clips, byte-identical, and leaves finished ones alone', async () => {
     const clipsDir = path.join(out, CLIPS_DIR);
     const csv = readFileSync(path.join(out, VIDEOSET_FILE), 'utf8');
-    const [a, b, ...rest] = planDataset('tiny', SEED).map((clip) => path.join(clipsDir, `${clip.videoId}.mp4`));
+    const [a, b, ...rest] = planDataset('tiny', SEED, 'easy').map((clip) => path.join(clipsDir, `${clip.videoId}.mp4`));
     const hashes = new Map([a, b].map((file) => [file, sha256(file)]));
     const untouched = rest[0];
     const untouchedTime = statSync(untouched).mtimeMs;
@@ -110,6 +112,33 @@ describe('generateDataset (tiny, end to end)', () => {
     expect(readdirSync(clipsDir).filter((name) => name.startsWith('.'))).toEqual([]);
   });
 
+  it('records what the folder holds in synth.json and refuses to add clips of other options to it', async () => {
+    expect(JSON.parse(readFileSync(path.join(out, SYNTH_MANIFEST_FILE), 'utf8'))).toEqual({
+      format: 'a2d-synth',
+      size: 'tiny',
+      difficulty: 'easy',
+      seed: SEED,
+      clips: 36,
+    });
+    await expect(readSynthManifest(out)).resolves.toMatchObject({ size: 'tiny', difficulty: 'easy' });
+    await expect(generateDataset({ size: 'tiny', difficulty: 'hard', out, seed: SEED })).rejects.toThrow(
+      /synth\.json: this folder holds the synthetic dataset tiny\/easy\/seed 5, not tiny\/hard\/seed 5/,
+    );
+    await expect(generateDataset({ size: 'tiny', out, seed: SEED + 1 })).rejects.toThrow(/not tiny\/easy\/seed 6/);
+  });
+
+  it('refuses a folder holding a videoset.csv without synth.json, and names a broken synth.json', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'a2d-synth-foreign-'));
+    try {
+      writeFileSync(path.join(dir, VIDEOSET_FILE), 'id,label\n');
+      await expect(generateDataset({ size: 'tiny', out: dir })).rejects.toThrow(/videoset\.csv: this folder already holds a dataset without synth\.json/);
+      writeFileSync(path.join(dir, SYNTH_MANIFEST_FILE), JSON.stringify({ format: 'a2d-synth', size: 'tiny', difficulty: 'medium', seed: 0, clips: 36 }));
+      await expect(readSynthManifest(dir)).rejects.toThrow(/synth\.json: difficulty: /);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('stops on abort without writing a CSV or leaving partial clips', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'a2d-synth-abort-'));
     try {
@@ -119,7 +148,7 @@ describe('generateDataset (tiny, end to end)', () => {
         { signal: controller.signal, onProgress: () => controller.abort() },
       );
       await expect(pending).rejects.toThrow(GenerationAbortedError);
-      expect(readdirSync(dir)).toEqual([CLIPS_DIR]);
+      expect(readdirSync(dir).sort()).toEqual([CLIPS_DIR, SYNTH_MANIFEST_FILE]);
       const left = readdirSync(path.join(dir, CLIPS_DIR));
       expect(left.every((name) => name.endsWith('.mp4') && !name.startsWith('.'))).toBe(true);
       expect(left.length).toBeLessThan(36);
@@ -131,12 +160,14 @@ describe('generateDataset (tiny, end to end)', () => {
 
 describe('generate options', () => {
   it('fills defaults and accepts the documented sizes', () => {
-    expect(parseGenerateOptions({})).toEqual({ size: 'small', out: 'data/a2d-synth', seed: 0, workers: 2 });
+    expect(parseGenerateOptions({})).toEqual({ size: 'medium', difficulty: 'easy', out: 'data/a2d-synth', seed: 0, workers: 2 });
+    expect(parseGenerateOptions({ difficulty: 'hard' })).toMatchObject({ difficulty: 'hard' });
     expect(parseGenerateOptions({ size: 'full', seed: 3, workers: 4, out: 'x' })).toMatchObject({ size: 'full', workers: 4 });
   });
 
   it.each([
     [{ size: 'huge' }, /size: .*got "huge"/],
+    [{ difficulty: 'medium' }, /difficulty: .*got "medium"/],
     [{ seed: -1 }, /seed: .*got -1/],
     [{ seed: 1.5 }, /seed: .*got 1\.5/],
     [{ workers: 0 }, /workers: .*got 0/],
@@ -157,7 +188,7 @@ describe('generate options', () => {
     const root = path.resolve(__dirname, '../../..');
     let failure: { status: number; stderr: string } | undefined;
     try {
-      execFileSync(path.join(root, 'node_modules/.bin/tsx'), ['packages/synth/src/cli/generate.ts', '--size=medium', '--out=/tmp/never'], {
+      execFileSync(path.join(root, 'node_modules/.bin/tsx'), ['packages/synth/src/cli/generate.ts', '--size=huge', '--out=/tmp/never'], {
         cwd: root,
         stdio: 'pipe',
       });
@@ -165,6 +196,6 @@ describe('generate options', () => {
       failure = { status: (error as { status: number }).status, stderr: String((error as { stderr: Buffer }).stderr) };
     }
     expect(failure?.status).toBe(1);
-    expect(failure?.stderr).toMatch(/size: .*got "medium"/);
+    expect(failure?.stderr).toMatch(/size: .*got "huge"/);
   });
 });

@@ -2,11 +2,14 @@
 import { parseConfig } from '@a2d/core';
 import { z } from 'zod';
 import { DATASET_SIZE_NAMES, type DatasetSize } from './dataset-size';
+import { difficultySchema } from './difficulty';
 
 /** The options schema; unknown options are rejected (a typo must not silently fall back to a default). */
 export const generateOptionsSchema = z.strictObject({
   /** Dataset size preset. */
-  size: z.enum(DATASET_SIZE_NAMES as [DatasetSize, ...DatasetSize[]]).default('small'),
+  size: z.enum(DATASET_SIZE_NAMES as [DatasetSize, ...DatasetSize[]]).default('medium'),
+  /** How much confusion the scenes hold (`difficulty.ts`): `easy` shows learning in minutes, `hard` is the benchmark. */
+  difficulty: difficultySchema.default('easy'),
   /** Output folder: gets `videoset.csv` and `clips320H/`. */
   out: z.string().min(1, 'expected a folder path').default('data/a2d-synth'),
   /** Seed of everything random: same seed, same dataset. */

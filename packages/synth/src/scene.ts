@@ -10,6 +10,8 @@ import { sampleAppearance, type ActorAppearance } from './actor-appearance';
 import type { BackdropPlan, WorldRect } from './backdrop';
 import { sampleBackdrop } from './backdrop-layout';
 import { cameraAt, type CameraPlan } from './camera';
+import { DIFFICULTIES, type Difficulty } from './difficulty';
+import { withDistinctLook } from './distinct-looks';
 import { figureOutline } from './figures/actor-figure';
 import { occluderShapes } from './foreground';
 import type { Shape } from './shapes';
@@ -74,6 +76,8 @@ export interface SceneRequest {
   height: number;
   fps: number;
   numFrames: number;
+  /** How much confusion the scene holds (see `difficulty.ts`). */
+  difficulty: Difficulty;
 }
 
 /** Kinds that are easy to confuse with each actor; distractors favour them. */
@@ -217,18 +221,16 @@ function sampleLighting(rng: Rng): LightingPlan {
   };
 }
 
-function distractorCount(rng: Rng): number {
-  return rng.weightedIndex([0.3, 0.35, 0.25, 0.1]);
-}
-
 /** Draws a complete random scene of `request.actor` doing `request.action`. */
 export function composeScene(rng: Rng, request: SceneRequest): ClipScene {
   const { width: w, height: h, fps, numFrames, actor, action } = request;
-  const appearance = sampleAppearance(rng.fork('appearance'), actor);
+  const difficulty = DIFFICULTIES[request.difficulty];
+  const drawn = sampleAppearance(rng.fork('appearance'), actor);
+  const appearance = difficulty.distinctLooks ? withDistinctLook(drawn, rng.fork('distinct-look')) : drawn;
   const layout = rng.fork('layout');
   // Airborne cars and balls are seen from further away, so they have room to fly in the frame.
-  const distance = layout.uniform(0.75, 1.25);
-  const scale = Math.min(appearance.size * distance * h, action === 'flying' ? 0.3 * h : Infinity);
+  const distance = layout.uniform(difficulty.subjectDistance[0], difficulty.subjectDistance[1]);
+  const scale = Math.min(Math.max(appearance.size * distance, difficulty.minSubjectSize) * h, action === 'flying' ? 0.3 * h : Infinity);
   const groundFraction = layout.uniform(0.72, 0.9);
   const horizonY = -layout.uniform(0.12, 0.35) * h;
   const maxAltitude = Math.max(0.3, ((groundFraction - 0.12) * h - 0.6 * scale) / scale);
@@ -251,9 +253,9 @@ export function composeScene(rng: Rng, request: SceneRequest): ClipScene {
 
   const others = rng.fork('distractors');
   const distractors: SceneActor[] = [];
-  const count = distractorCount(others);
+  const count = others.weightedIndex(difficulty.distractorWeights);
   for (let i = 0; i < count; i++) {
-    const kind = others.bool(0.4) ? others.pick(LOOK_ALIKES[actor]) : others.pick(ACTORS);
+    const kind = others.bool(difficulty.lookAlikeProb) ? others.pick(LOOK_ALIKES[actor]) : others.pick(ACTORS);
     const look = sampleAppearance(others, kind);
     const behind = others.bool(0.65);
     const groundY = behind ? others.uniform(horizonY * 0.85, -0.02 * h) : others.uniform(0.02, 0.1) * h;
@@ -275,7 +277,7 @@ export function composeScene(rng: Rng, request: SceneRequest): ClipScene {
 
   const fore = rng.fork('foreground');
   const foreground: Shape[] = [];
-  if (fore.bool(0.3)) {
+  if (fore.bool(difficulty.occluderProb)) {
     const at = fore.int(Math.floor(numFrames * 0.2), Math.max(0, Math.floor(numFrames * 0.8) - 1));
     foreground.push(
       ...occluderShapes(fore, { x: track.x[at], baseY: fore.uniform(0.04, 0.12) * h, topY: bounds.y0, actorScale: scale }),

@@ -37,6 +37,11 @@ export const decodeConfigSchema = z.object({
   cacheFrames: z.number().int().positive().default(32),
   /** Parallel ffmpeg processes. */
   workers: z.number().int().positive().default(2),
+  /**
+   * Videos decoded by one ffmpeg process when several wait at once (1: one process per video). Starting ffmpeg
+   * costs about as much CPU as decoding a short clip, so sharing processes roughly halves a cold epoch's decoding.
+   */
+  batchClips: z.number().int().positive().max(64).default(8),
   /** Decoder threads per ffmpeg process; 0 lets ffmpeg choose (1 is fastest when `workers` fill the cores). */
   threads: z.number().int().nonnegative().default(1),
   /** Seconds before a single ffmpeg call is killed and the video counted as failed. */

@@ -47,6 +47,20 @@ export const constrainedDecodingConfigSchema = z.object({
   topK: z.number().int().min(1).max(NUM_ACTIONS).default(3),
 });
 
+/**
+ * Motion-aware per-frame features (see layers' `frame-motion.ts`): frame differences as extra input channels,
+ * a g x g grid of the last feature map per token instead of one pooled vector, a second backbone on the
+ * differences. All off reproduces the original design (one pooled appearance vector per frame).
+ */
+export const motionConfigSchema = z.object({
+  /** Feed x_t - x_{t-1} next to each frame (3 more input channels). */
+  frameDifferences: z.boolean().default(true),
+  /** Cells per side of the pooled grid each frame's token is projected from (1 = global average pool). */
+  tokenGrid: z.number().int().min(1).max(4).default(1),
+  /** A `tiny` motion backbone on the frame differences, fused with the appearance features. */
+  stream: z.boolean().default(false),
+});
+
 /** The model section of the config tree (defaults sized for a CPU run). */
 export const modelConfigSchema = z
   .object({
@@ -77,6 +91,7 @@ export const modelConfigSchema = z
     maxRelativeDistance: z.number().int().positive().default(8),
     /** Width of the learned action embedding that conditions step 2. */
     actionEmbeddingDim: z.number().int().positive().default(32),
+    motion: motionConfigSchema.prefault({}),
     conditioning: conditioningConfigSchema.prefault({}),
     constrainedDecoding: constrainedDecodingConfigSchema.prefault({}),
   })
@@ -93,6 +108,8 @@ export const modelConfigSchema = z
 
 /** How step 2's training action is chosen. */
 export type ConditioningConfig = z.infer<typeof conditioningConfigSchema>;
+/** Motion-aware feature options. */
+export type MotionConfig = z.infer<typeof motionConfigSchema>;
 /** Constrained decoding settings. */
 export type ConstrainedDecodingConfig = z.infer<typeof constrainedDecodingConfigSchema>;
 /** The resolved model section. */

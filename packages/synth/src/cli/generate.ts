@@ -1,5 +1,5 @@
 /**
- * `npx nx run synth:generate --size=<tiny|small|full> --out=<dir> --seed=<n> [--workers=<n>]`
+ * `npx nx run synth:generate --size=<tiny|small|medium|full> --difficulty=<easy|hard> --out=<dir> --seed=<n> [--workers=<n>]`
  * Writes a synthetic A2D dataset (videoset.csv + clips320H/*.mp4), resuming where a previous run stopped.
  * Progress goes to stderr; Ctrl-C removes the partial clips in flight and leaves the finished ones.
  */
@@ -9,12 +9,14 @@ import { DATASET_SIZES } from '../dataset-size';
 import { generateDataset, type GenerateProgress, type GenerateSummary } from '../generate-dataset';
 import { parseGenerateOptions, type GenerateOptions } from '../generate-options';
 
-const USAGE = 'usage: npx nx run synth:generate --size=<tiny|small|full> --out=<dir> --seed=<n> [--workers=<n>]';
+const USAGE =
+  'usage: npx nx run synth:generate --size=<tiny|small|medium|full> --difficulty=<easy|hard> --out=<dir> --seed=<n> [--workers=<n>]';
 
 /** Flag syntax only; `parseGenerateOptions` checks the values (sizes, ranges) and fills the defaults. */
 const COMMAND_LINE = {
   flags: z.object({
     size: stringFlag().optional(),
+    difficulty: stringFlag().optional(),
     // A path stays a string even when it looks like a number.
     out: stringFlag().optional(),
     seed: numberFlag().optional(),
@@ -57,7 +59,7 @@ export async function runGenerateCommand(
   const options = parseGenerateCommandLine(argv);
   const preset = DATASET_SIZES[options.size];
   print(
-    `[synth] generating '${options.size}' (${preset.clips} clips, ${preset.seconds[0]}-${preset.seconds[1]} s) into ${options.out} with seed ${options.seed}, ${options.workers} workers`,
+    `[synth] generating '${options.size}' '${options.difficulty}' (${preset.clips} clips, ${preset.seconds[0]}-${preset.seconds[1]} s) into ${options.out} with seed ${options.seed}, ${options.workers} workers`,
   );
   let lastPrint = 0;
   const summary = await generateDataset(options, {

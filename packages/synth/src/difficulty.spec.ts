@@ -1,0 +1,73 @@
+import { createHash } from 'node:crypto';
+import { ACTORS, Rng, VIDEO_ACTIONS, type ActorName, type VideoActionName } from '@a2d/core';
+import { ClipRenderer } from './clip-renderer';
+import { sceneOfClip } from './clip-writer';
+import { planDataset } from './dataset-plan';
+import { DIFFICULTIES } from './difficulty';
+import { KIND_COLOURS } from './distinct-looks';
+import { composeScene, type ClipScene } from './scene';
+
+const LOOK_ALIKES: Record<ActorName, ActorName[]> = {
+  adult: ['baby'],
+  baby: ['adult'],
+  ball: ['bird', 'ball'],
+  bird: ['ball', 'bird'],
+  car: ['car', 'adult'],
+  cat: ['dog'],
+  dog: ['cat'],
+};
+
+function scenes(difficulty: 'easy' | 'hard', count: number): { actor: ActorName; action: VideoActionName; scene: ClipScene }[] {
+  const rng = new Rng(`difficulty-${difficulty}`);
+  return Array.from({ length: count }, (_, i) => {
+    const actor = ACTORS[i % ACTORS.length];
+    const action = rng.pick(VIDEO_ACTIONS);
+    return { actor, action, scene: composeScene(new Rng(i), { actor, action, width: 120, height: 90, fps: 24, numFrames: 12, difficulty }) };
+  });
+}
+
+describe('difficulty', () => {
+  it('hard is the original generator, pinned: scenes and pixels hash to the value recorded before difficulty existed', () => {
+    // Recorded from the generator before `difficulty` was added (planDataset('small', 7), first 24 clips):
+    // the scene of each clip as JSON and its last frame's pixels.
+    const hash = createHash('sha256');
+    for (const clip of planDataset('small', 7, 'hard').slice(0, 24)) {
+      const scene = sceneOfClip(clip);
+      hash.update(JSON.stringify(scene));
+      const frame = new Uint8Array(clip.renderWidth * clip.renderHeight * 3);
+      new ClipRenderer(scene).renderFrame(clip.numFrames - 1, frame);
+      hash.update(frame);
+    }
+    expect(hash.digest('hex')).toBe('e89eb3e65df9245bf65935c09611072ca124ea399f41c9d002196763927a6026');
+  });
+
+  it('easy turns the confusion down: at most one distractor, never a look-alike, large subjects, kind colours and ears, no occluders', () => {
+    const easy = scenes('easy', 140);
+    const hard = scenes('hard', 140);
+    const lookAlikes = (list: typeof easy) =>
+      list.reduce((n, { actor, scene }) => n + scene.distractors.filter((d) => LOOK_ALIKES[actor].includes(d.appearance.kind)).length, 0);
+    for (const { actor, action, scene } of easy) {
+      expect(scene.distractors.length).toBeLessThanOrEqual(DIFFICULTIES.easy.distractorWeights.length - 1);
+      expect(scene.foreground).toEqual([]);
+      if (action !== 'flying') expect(scene.subject.scale).toBeGreaterThanOrEqual(0.3 * scene.height - 1e-9);
+      const look = scene.subject.appearance;
+      const colour = look.kind === 'car' ? look.body : look.kind === 'ball' ? look.paint.color : look.kind === 'bird' ? look.head : look.kind === 'cat' || look.kind === 'dog' ? look.coat.color : look.top.color;
+      colour.forEach((channel, c) => expect(Math.abs(channel - KIND_COLOURS[actor][c])).toBeLessThanOrEqual(18));
+      if (look.kind === 'cat') expect(look.ears).toBe('pointed');
+      if (look.kind === 'dog') expect(look.ears).toBe('floppy');
+      expect(look.kind).toBe(actor);
+    }
+    // Any kind may still be drawn at random, so a few distractors match the subject's look-alikes by chance.
+    expect(lookAlikes(easy)).toBeLessThan(lookAlikes(hard) / 2);
+    const count = (list: typeof easy) => list.reduce((n, { scene }) => n + scene.distractors.length, 0);
+    expect(count(easy)).toBeLessThan(count(hard) / 2);
+    expect(hard.some(({ scene }) => scene.foreground.length > 0)).toBe(true);
+    const meanScale = (list: typeof easy) => list.reduce((sum, { scene }) => sum + scene.subject.scale, 0) / list.length;
+    expect(meanScale(easy)).toBeGreaterThan(1.2 * meanScale(hard));
+  });
+
+  it('difficulty changes the scenes, never the plan', () => {
+    const strip = (clips: ReturnType<typeof planDataset>) => clips.map(({ difficulty: _d, ...rest }) => rest);
+    expect(strip(planDataset('small', 3, 'easy'))).toEqual(strip(planDataset('small', 3, 'hard')));
+  });
+});

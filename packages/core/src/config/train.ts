@@ -46,7 +46,7 @@ export const emaConfigSchema = z.object({
 
 /** The train section of the config tree. */
 export const trainConfigSchema = z.object({
-  epochs: z.number().int().positive().default(12),
+  epochs: z.number().int().positive().default(8),
   optimizer: optimizerConfigSchema.prefault({}),
   schedule: scheduleConfigSchema.prefault({}),
   ema: emaConfigSchema.prefault({}),

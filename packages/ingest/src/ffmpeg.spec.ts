@@ -1,8 +1,8 @@
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Rng, VideoDecodeError } from '@a2d/core';
-import { createRawVideoEncoder, decodeFrames, probeVideo, selectExpression } from './ffmpeg';
+import { createRawVideoEncoder, decodeFrames, encodeRawVideos, probeVideo, selectExpression } from './ffmpeg';
 import {
   frameNumberPattern,
   readFrameNumbers,
@@ -188,5 +188,41 @@ describe('probeVideo and decodeFrames on broken files', () => {
 describe('selectExpression', () => {
   it('merges runs into between() and escapes commas', () => {
     expect(selectExpression([0, 1, 2, 5, 7, 8])).toBe('between(n\\,0\\,2)+eq(n\\,5)+between(n\\,7\\,8)');
+  });
+});
+
+describe('encodeRawVideos', () => {
+  const clipOf = (name: string, frames: number, width: number, height: number, fps: number) => ({
+    file: path.join(dir, 'batch', name),
+    options: { width, height, fps, outputHeight: 2 * height, crf: 23, preset: 'ultrafast' },
+    frames: Array.from({ length: frames }, (_, i) => frameNumberPattern(i, width, height)),
+  });
+
+  it('encodes several clips in one process, each byte-identical to createRawVideoEncoder', async () => {
+    const clips = [clipOf('a.mp4', 7, 64, 48, 25), clipOf('b.mp4', 3, 48, 32, 30), clipOf('c.mp4', 12, 64, 48, 24)];
+    await encodeRawVideos(clips);
+    for (const clip of clips) {
+      const single = clip.file.replace('.mp4', '-single.mp4');
+      const encoder = createRawVideoEncoder(single, clip.options);
+      for (const frame of clip.frames) await encoder.write(frame);
+      await encoder.end();
+      expect(readFileSync(clip.file).equals(readFileSync(single))).toBe(true);
+      expect((await probeVideo(clip.file)).numFrames).toBe(clip.frames.length);
+    }
+    expect(readdirSync(path.join(dir, 'batch')).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('leaves no file at all when the process fails, and refuses bad frames before starting', async () => {
+    const previous = process.env.FFMPEG_PATH;
+    process.env.FFMPEG_PATH = '/bin/false';
+    try {
+      await expect(encodeRawVideos([clipOf('x.mp4', 2, 16, 16, 10), clipOf('y.mp4', 2, 16, 16, 10)])).rejects.toThrow(/x\.mp4: encoding failed/);
+    } finally {
+      if (previous === undefined) delete process.env.FFMPEG_PATH;
+      else process.env.FFMPEG_PATH = previous;
+    }
+    expect(readdirSync(path.join(dir, 'batch')).filter((name) => name.startsWith('.x.mp4') || name.startsWith('x.mp4') || name.startsWith('.y.mp4'))).toEqual([]);
+    const bad = clipOf('z.mp4', 2, 16, 16, 10);
+    await expect(encodeRawVideos([{ ...bad, frames: [new Uint8Array(5)] }])).rejects.toThrow(/z\.mp4: frame has 5 bytes/);
   });
 });

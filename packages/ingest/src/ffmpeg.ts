@@ -437,6 +437,105 @@ function assembleDecoded(
   };
 }
 
+/** One clip of `encodeRawVideos`: its target file, encoding options and every rgb24 frame. */
+export interface RawVideoClip {
+  file: string;
+  options: RawVideoEncoderOptions;
+  frames: readonly Uint8Array[];
+}
+
+/** The temp file beside `outFile` that an encoder writes before renaming it onto the target. */
+function encoderTempPath(outFile: string): string {
+  return path.join(path.dirname(outFile), `.${path.basename(outFile)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+}
+
+/** ffmpeg output options of `createRawVideoEncoder` and `encodeRawVideos` (same options, same bytes). */
+function encoderOutputArgs(options: RawVideoEncoderOptions, outFile: string): string[] {
+  const { width, height, outputHeight } = options;
+  if (outputHeight !== undefined && (!Number.isInteger(outputHeight) || outputHeight <= 0 || outputHeight % 2 !== 0)) {
+    throw new RangeError(`${outFile}: outputHeight must be a positive even integer, got ${outputHeight}`);
+  }
+  // yuv420p needs even dimensions: scale to the requested height, or round odd sizes down by one pixel.
+  const scale =
+    outputHeight !== undefined
+      ? `scale=-2:${outputHeight}`
+      : width % 2 !== 0 || height % 2 !== 0
+        ? 'scale=trunc(iw/2)*2:trunc(ih/2)*2'
+        : undefined;
+  return [
+    '-an',
+    ...(scale ? ['-vf', scale] : []),
+    ...['-c:v', 'libx264', '-preset', options.preset ?? 'veryfast', '-crf', String(options.crf ?? 18)],
+    ...['-pix_fmt', 'yuv420p', '-movflags', '+faststart', '-f', 'mp4', '-y'],
+  ];
+}
+
+/**
+ * Encodes several clips with one ffmpeg process (a rawvideo input pipe and an mp4 output per clip), each output
+ * byte-identical to what `createRawVideoEncoder` writes for it. Every frame is handed to the pipes at once (no
+ * backpressure: ffmpeg reads its inputs in whatever order its outputs need, so waiting on one pipe could block on
+ * another); callers bound the memory by the clips they pass. Outputs appear at their paths only when the whole
+ * process succeeded; on failure or abort every temp file is removed and the error names the first clip.
+ * Starting ffmpeg costs about 0.2 s of CPU here, as much as encoding a short clip, hence the batch.
+ */
+export async function encodeRawVideos(clips: readonly RawVideoClip[], signal?: AbortSignal): Promise<void> {
+  if (clips.length === 0) return;
+  const args = ['-nostdin', '-hide_banner', '-loglevel', 'error'];
+  clips.forEach(({ file, options, frames }, k) => {
+    const { width, height, fps } = options;
+    if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
+      throw new RangeError(`encodeRawVideos(${file}): size must be positive integers, got ${width}x${height}`);
+    }
+    if (!(fps > 0)) throw new RangeError(`encodeRawVideos(${file}): fps must be positive, got ${fps}`);
+    const frameSize = width * height * 3;
+    for (const frame of frames) {
+      if (frame.length !== frameSize) throw new RangeError(`${file}: frame has ${frame.length} bytes, expected ${width}x${height}x3 = ${frameSize}`);
+    }
+    args.push('-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${width}x${height}`, '-r', String(fps), '-i', `pipe:${3 + k}`);
+  });
+  const temps = clips.map(({ file }) => encoderTempPath(file));
+  clips.forEach(({ options, file }, k) => args.push('-map', `${k}:v:0`, ...encoderOutputArgs(options, file), temps[k]));
+  for (const { file } of clips) mkdirSync(path.dirname(file), { recursive: true });
+  const removeTemps = () => Promise.all(temps.map((temp) => fs.rm(temp, { force: true })));
+  const child = spawn(ffmpegBinary(), args, { stdio: ['ignore', 'ignore', 'pipe', ...clips.map(() => 'pipe' as const)], detached: true });
+  const kill = () => {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      child.kill('SIGKILL');
+    }
+  };
+  signal?.addEventListener('abort', kill);
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString('utf8')).slice(-4000);
+  });
+  const exited = new Promise<Error | undefined>((resolve) => {
+    child.on('error', (error) => resolve(new FfmpegUnavailable(`cannot run ${ffmpegBinary()}: ${error.message}`)));
+    child.on('close', (code, exitSignal) => resolve(code === 0 ? undefined : new Error(`ffmpeg exited with ${exitSignal ?? `code ${code}`}\n${stderr}`)));
+  });
+  clips.forEach(({ frames }, k) => {
+    const pipe = child.stdio[3 + k] as NodeJS.WritableStream & { on(event: 'error', listener: () => void): void };
+    // A dead ffmpeg closes the pipes: the write errors are the exit's consequence, reported through it.
+    pipe.on('error', () => undefined);
+    for (const frame of frames) pipe.write(Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength));
+    pipe.end();
+  });
+  const failure = await exited;
+  signal?.removeEventListener('abort', kill);
+  if (failure || signal?.aborted) {
+    await removeTemps();
+    if (failure instanceof FfmpegUnavailable) throw failure;
+    throw new VideoDecodeError(clips[0].file, signal?.aborted ? 'encoding aborted' : `encoding failed: ${ffmpegReason(failure)}`);
+  }
+  try {
+    for (const [k, { file }] of clips.entries()) await fs.rename(temps[k], file);
+  } catch (error) {
+    await removeTemps();
+    throw error;
+  }
+}
+
 /**
  * Starts an H.264 encoder (libx264, yuv420p, +faststart mp4) reading rgb24 frames from a pipe. Output goes to a
  * temp file beside `outFile`, renamed on success and removed on failure or `abort()`.
@@ -453,49 +552,11 @@ export function createRawVideoEncoder(outFile: string, options: RawVideoEncoderO
   }
   const frameSize = width * height * 3;
   mkdirSync(path.dirname(outFile), { recursive: true });
-  const temp = path.join(
-    path.dirname(outFile),
-    `.${path.basename(outFile)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
-  );
-  // yuv420p needs even dimensions: scale to the requested height, or round odd sizes down by one pixel.
-  const scale =
-    outputHeight !== undefined
-      ? `scale=-2:${outputHeight}`
-      : width % 2 !== 0 || height % 2 !== 0
-        ? 'scale=trunc(iw/2)*2:trunc(ih/2)*2'
-        : undefined;
+  const temp = encoderTempPath(outFile);
   const input = new PassThrough({ highWaterMark: frameSize * 4 });
   const command = ffmpeg(input)
-    .inputOptions([
-      '-hide_banner',
-      '-loglevel',
-      'error',
-      '-f',
-      'rawvideo',
-      '-pix_fmt',
-      'rgb24',
-      '-s',
-      `${width}x${height}`,
-      '-r',
-      String(fps),
-    ])
-    .outputOptions([
-      '-an',
-      ...(scale ? ['-vf', scale] : []),
-      '-c:v',
-      'libx264',
-      '-preset',
-      options.preset ?? 'veryfast',
-      '-crf',
-      String(options.crf ?? 18),
-      '-pix_fmt',
-      'yuv420p',
-      '-movflags',
-      '+faststart',
-      '-f',
-      'mp4',
-      '-y',
-    ])
+    .inputOptions(['-hide_banner', '-loglevel', 'error', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${width}x${height}`, '-r', String(fps)])
+    .outputOptions(encoderOutputArgs(options, outFile))
     .output(temp);
   const running = runCommand(command);
   let failure: Error | undefined;

@@ -10,11 +10,15 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
 import { DatasetError, writeFileAtomic } from '@a2d/core';
-import { GenerationAbortedError, writeClip } from './clip-writer';
+import { GenerationAbortedError, writeClips } from './clip-writer';
 import { planDataset, type PlannedClip } from './dataset-plan';
 import { parseGenerateOptions, type GenerateOptions } from './generate-options';
 import { describeSynth, readSynthManifest, sameSynth, SYNTH_MANIFEST_FILE, writeSynthManifest } from './synth-manifest';
 import { formatVideoset } from './videoset-csv';
+
+/** Clips encoded by one ffmpeg process, and the most frames such a batch holds in memory (rendered up front). */
+const ENCODE_BATCH = 4;
+const ENCODE_BATCH_FRAMES = 600;
 
 /** Folder of the clips inside the dataset root (A2D's name). */
 export const CLIPS_DIR = 'clips320H';
@@ -96,10 +100,7 @@ export async function generateDataset(rawOptions: unknown, hooks: GenerateHooks 
   hooks.signal?.addEventListener('abort', onOuterAbort);
   if (hooks.signal?.aborted) inner.abort();
 
-  const work = async (clip: PlannedClip) => {
-    const file = path.join(clipsDir, `${clip.videoId}.mp4`);
-    const present = await isCompleteFile(file);
-    if (!present) await writeClip(clip, file, inner.signal);
+  const report = (clip: PlannedClip, present: boolean) => {
     done++;
     if (present) skipped++;
     else generated++;
@@ -113,11 +114,24 @@ export async function generateDataset(rawOptions: unknown, hooks: GenerateHooks 
       elapsedSeconds: (performance.now() - started) / 1000,
     });
   };
+  const work = async (batch: readonly PlannedClip[]) => {
+    const files = batch.map((clip) => path.join(clipsDir, `${clip.videoId}.mp4`));
+    const present = await Promise.all(files.map(isCompleteFile));
+    const missing = batch.filter((_clip, i) => !present[i]);
+    if (missing.length > 0) await writeClips(missing, files.filter((_file, i) => !present[i]), inner.signal);
+    batch.forEach((clip, i) => report(clip, present[i]));
+  };
   const worker = async () => {
     while (failure === undefined && !inner.signal.aborted && next < clips.length) {
-      const clip = clips[next++];
+      // Up to ENCODE_BATCH clips share one ffmpeg process (its start costs as much as encoding a short clip).
+      const batch: PlannedClip[] = [];
+      let frames = 0;
+      while (next < clips.length && batch.length < ENCODE_BATCH && frames < ENCODE_BATCH_FRAMES) {
+        batch.push(clips[next]);
+        frames += clips[next++].numFrames;
+      }
       try {
-        await work(clip);
+        await work(batch);
       } catch (error) {
         // The first failure stops everything; the others are its consequences (aborted encoders).
         if (failure === undefined) failure = error;

@@ -7,9 +7,10 @@ import { parseGenerateCommandLine, runGenerateCommand } from './generate';
 
 describe('synth:generate command line', () => {
   it('fills the defaults and keeps a numeric-looking output path a string', () => {
-    expect(parseGenerateCommandLine([])).toEqual({ size: 'small', out: 'data/a2d-synth', seed: 0, workers: 2 });
-    expect(parseGenerateCommandLine(['--size=tiny', '--out', '42', '--seed=7', '--workers=3'])).toEqual({
+    expect(parseGenerateCommandLine([])).toEqual({ size: 'medium', difficulty: 'easy', out: 'data/a2d-synth', seed: 0, workers: 2 });
+    expect(parseGenerateCommandLine(['--size=tiny', '--difficulty=hard', '--out', '42', '--seed=7', '--workers=3'])).toEqual({
       size: 'tiny',
+      difficulty: 'hard',
       out: '42',
       seed: 7,
       workers: 3,
@@ -17,7 +18,8 @@ describe('synth:generate command line', () => {
   });
 
   it.each([
-    [['--size=medium'], /--size: .*got "medium"/],
+    [['--size=huge'], /--size: .*got "huge"/],
+    [['--difficulty=medium'], /--difficulty: .*got "medium"/],
     [['--seed=-1'], /--seed: .*got -1/],
     [['--workers=two'], /--workers: expected a number/],
     [['--sizes=tiny'], /--sizes: unknown option \(did you mean --size\?\)/],

@@ -72,7 +72,7 @@ export async function writeClips(clips: readonly PlannedClip[], files: readonly 
   if (signal?.aborted) throw new GenerationAbortedError(files[0]);
   try {
     await encodeRawVideos(batch, signal);
-  } catch (error) {
+  } catch {
     if (signal?.aborted) throw new GenerationAbortedError(files[0]);
     for (const [i, clip] of clips.entries()) await writeClip(clip, files[i], signal);
   }

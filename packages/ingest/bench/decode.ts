@@ -157,6 +157,7 @@ async function main(): Promise<void> {
   // Raw and cold runs alternate, so a burst of load from other processes hits both alike.
   const rawRuns: Timing[] = [];
   const coldRuns: Timing[] = [];
+  const unbatchedRuns: Timing[] = [];
   let cacheRoot = '';
   let loader: DataLoader | undefined;
   let clips = 0;
@@ -170,6 +171,18 @@ async function main(): Promise<void> {
     coldRuns.push(await timed(async () => {
       clips = await epoch(current, 0);
     }));
+    // The same cold epoch with one ffmpeg process per video (`decode.batchClips=1`): what batching saves.
+    const unbatchedCache = mkdtempSync(path.join(os.tmpdir(), 'a2d-bench-cache-'));
+    const unbatched = new DataLoader({
+      records,
+      data: { ...data, decode: { ...data.decode, cacheDir: unbatchedCache, batchClips: 1 } },
+      temporal: config.augment.temporal,
+      mode: 'train',
+      seed: 0,
+      logger: quiet,
+    });
+    unbatchedRuns.push(await timed(async () => void (await epoch(unbatched, 0))));
+    await fs.rm(unbatchedCache, { recursive: true, force: true });
   }
   const warmLoader = loader as DataLoader;
   const warmRuns: Timing[] = [];
@@ -180,11 +193,13 @@ async function main(): Promise<void> {
   await fs.rm(cacheRoot, { recursive: true, force: true });
   const raw = best(rawRuns);
   const coldTiming = best(coldRuns);
+  const unbatchedTiming = best(unbatchedRuns);
   const warm = best(warmRuns);
 
   const rows = [
     { phase: 'raw ffmpeg -f null', ...raw },
     { phase: 'loader, cold cache', ...coldTiming },
+    { phase: 'cold, 1 video per ffmpeg', ...unbatchedTiming },
     { phase: 'loader, warm cache', ...warm },
   ].map((row) => ({
     ...row,
@@ -208,6 +223,8 @@ async function main(): Promise<void> {
     /** The same ratio in CPU seconds (this process + ffmpeg children): robust when other jobs share the CPUs. */
     coldOverRawCpu: raw.cpuSeconds / coldTiming.cpuSeconds,
     warmOverCold: coldTiming.seconds / warm.seconds,
+    /** Cold epoch with `decode.batchClips` videos per ffmpeg process vs one process per video. */
+    batchedOverUnbatched: unbatchedTiming.seconds / coldTiming.seconds,
     cacheWritesDuringWarm: writes,
     goals: { coldOverRaw: 0.8, warmOverCold: 20 },
   };
@@ -221,6 +238,7 @@ async function main(): Promise<void> {
   }
   console.log(`cold / raw  = ${result.coldOverRaw.toFixed(2)}x wall, ${result.coldOverRawCpu.toFixed(2)}x cpu (goal >= 0.8)`);
   console.log(`warm / cold = ${result.warmOverCold.toFixed(1)}x (goal >= 20)`);
+  console.log(`batched / one process per video = ${result.batchedOverUnbatched.toFixed(2)}x (cold epoch, decode.batchClips=${data.decode.batchClips})`);
   await writeJsonAtomic(outFile, result);
   console.log(`wrote ${outFile}`);
 }

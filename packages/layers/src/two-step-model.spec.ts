@@ -68,7 +68,7 @@ describe('TwoStepModel', () => {
     const small = { frames: 2, size: 16 };
     const tensorsBefore = tf.memory().numTensors;
     const model = TwoStepModel.create({
-      config: smallConfig({ sharedBackbone: false, dropPathRate: 0 }),
+      config: smallConfig({ sharedBackbone: false, dropPathRate: 0, motion: { frameDifferences: true, tokenGrid: 1, stream: false } }),
       inputSize: small.size,
       numFrames: small.frames,
       rng: new Rng('gradients'),

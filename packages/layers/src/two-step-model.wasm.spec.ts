@@ -33,16 +33,16 @@ describe('TwoStepModel on wasm', () => {
       dropPathRate: 0,
     });
     const rng = new Rng('wasm');
-    const values = Float32Array.from({ length: 2 * 2 * 16 * 16 * 3 }, () => rng.normal());
+    const values = Float32Array.from({ length: 2 * 2 * 32 * 32 * 3 }, () => rng.normal());
     const gradients: Float32Array[][] = [];
     let weights: tf.Tensor[] | undefined;
     for (const backend of ['wasm', 'cpu'] as const) {
       await initEngine({ backend, log: () => {} });
-      const model = TwoStepModel.create({ config, inputSize: 16, numFrames: 2, rng: new Rng(1) });
+      const model = TwoStepModel.create({ config, inputSize: 32, numFrames: 2, rng: new Rng(1) });
       // the same weights on both backends (copied as plain arrays, backend-independent)
       if (weights) model.network.full.setWeights(weights);
       else weights = model.network.full.getWeights().map((w) => tf.tensor(w.dataSync(), w.shape));
-      const clips = tf.tensor5d(values, [2, 2, 16, 16, 3]);
+      const clips = tf.tensor5d(values, [2, 2, 32, 32, 3]);
       gradients.push(gradientsOf(model, clips, [1, 6]));
       clips.dispose();
       model.dispose();

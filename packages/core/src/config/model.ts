@@ -56,7 +56,7 @@ export const motionConfigSchema = z.object({
   /** Feed x_t - x_{t-1} next to each frame (3 more input channels). */
   frameDifferences: z.boolean().default(true),
   /** Cells per side of the pooled grid each frame's token is projected from (1 = global average pool). */
-  tokenGrid: z.number().int().min(1).max(4).default(1),
+  tokenGrid: z.number().int().min(1).max(4).default(2),
   /** A `tiny` motion backbone on the frame differences, fused with the appearance features. */
   stream: z.boolean().default(false),
 });

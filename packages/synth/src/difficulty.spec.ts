@@ -6,17 +6,8 @@ import { sceneOfClip } from './clip-writer';
 import { planDataset } from './dataset-plan';
 import { DIFFICULTIES } from './difficulty';
 import { KIND_COLOURS } from './distinct-looks';
-import { composeScene, type ClipScene } from './scene';
+import { composeScene, LOOK_ALIKES, type ClipScene } from './scene';
 
-const LOOK_ALIKES: Record<ActorName, ActorName[]> = {
-  adult: ['baby'],
-  baby: ['adult'],
-  ball: ['bird', 'ball'],
-  bird: ['ball', 'bird'],
-  car: ['car', 'adult'],
-  cat: ['dog'],
-  dog: ['cat'],
-};
 
 function mainColour(look: ActorAppearance): readonly number[] {
   switch (look.kind) {

@@ -81,7 +81,7 @@ export interface SceneRequest {
 }
 
 /** Kinds that are easy to confuse with each actor; distractors favour them. */
-const LOOK_ALIKES: Record<ActorName, ActorName[]> = {
+export const LOOK_ALIKES: Readonly<Record<ActorName, readonly ActorName[]>> = {
   adult: ['baby'],
   baby: ['adult'],
   ball: ['bird', 'ball'],

@@ -1,7 +1,7 @@
 /**
  * The dataset sizes. `tiny` is for tests (each of the 36 pairs once, short low-resolution clips, seconds
  * to generate); `small` (360 clips) is for quick tries; `medium` (1100 clips, 217 of them test clips) is the
- * default dataset of the training job (5.5 minutes to generate on two idle cores before clips were encoded in batches); `full` matches real
+ * default dataset of the training job (3.9 minutes to generate on two idle cores); `full` matches real
  * A2D's 3782 videos. Clips are rendered at `renderHeight` and scaled by ffmpeg to A2D's 320-pixel height.
  */
 

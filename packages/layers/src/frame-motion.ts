@@ -42,10 +42,10 @@ export class FrameDifferences extends tf.layers.Layer {
       // Everything runs on 2D views: tfjs-backend-wasm slices rank-5 tensors element by element (~1 s for one
       // batch of 8 clips here), while 2D slices, pads and concats are plain copies.
       const flat = tf.reshape(x, [batch, time * frameSize]);
-      const previous = tf.pad(tf.slice(flat, [0, 0], [batch, (time - 1) * frameSize]), [[0, 0], [frameSize, 0]]);
-      // The first frame has no predecessor: its difference is zero, not the frame itself.
-      const notFirst = tf.concat([tf.zeros([1, frameSize]), tf.ones([1, (time - 1) * frameSize])], 1);
-      const differences = tf.mul(tf.sub(flat, previous), notFirst);
+      const later = tf.slice(flat, [0, frameSize], [batch, (time - 1) * frameSize]);
+      const earlier = tf.slice(flat, [0, 0], [batch, (time - 1) * frameSize]);
+      // The first frame has no predecessor: its difference is zero, padded in front.
+      const differences = tf.pad(tf.sub(later, earlier), [[0, 0], [frameSize, 0]]);
       if (!this.keepFrames) return tf.reshape(differences, x.shape);
       const pixels = batch * time * height * width;
       const both = tf.concat([tf.reshape(flat, [pixels, channels]), tf.reshape(differences, [pixels, channels])], 1);

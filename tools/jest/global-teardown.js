@@ -2,6 +2,6 @@
 const { rmSync } = require('node:fs');
 
 module.exports = async function globalTeardown() {
-  const dir = process.env.A2D_JEST_TMPDIR;
+  const dir = process.env.JEST_A2D_TMPDIR;
   if (dir) rmSync(dir, { recursive: true, force: true });
 };

@@ -18,7 +18,7 @@ import {
   type DataConfig,
   type VideoActionName,
 } from '@a2d/core';
-import { clipPath, DataLoader, videoFileRecord } from '@a2d/ingest';
+import { checkFfmpegTools, clipPath, DataLoader, videoFileRecord } from '@a2d/ingest';
 import {
   CheckpointError,
   experimentPaths,
@@ -128,6 +128,8 @@ export class VideoFilePredictor {
    * `CheckpointError`, a missing or invalid config a `DatasetError`/`ConfigError`.
    */
   static async open(options: VideoFilePredictorOptions): Promise<VideoFilePredictor> {
+    // Before any file: a broken or too-old ffmpeg/ffprobe would fail every one alike; this stops with one line.
+    await checkFfmpegTools();
     const checkpointDir = options.checkpoint ?? path.join(experimentPaths(path.dirname(options.experimentDir), path.basename(options.experimentDir)).checkpoints, 'best');
     if (!existsSync(checkpointDir)) throw new CheckpointError(checkpointDir, 'not found (train first, or pass --checkpoint=<folder>)');
     const config = checkpointConfig(checkpointDir, options.experimentDir);

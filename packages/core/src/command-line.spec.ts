@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { booleanFlag, closestName, listFlag, numberFlag, parseCommandLine, runCommandLine, stringFlag } from './command-line';
+import { closestName } from './closest-name';
+import { booleanFlag, listFlag, numberFlag, parseCommandLine, runCommandLine, stringFlag } from './command-line';
 import { ConfigError, DatasetError } from './errors';
 
 const spec = {

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { A2dError, ConfigError } from './errors';
 import { parseScalar, setPath, tokenizeArgs, type ConfigTree } from './config/load';
+import { closestName } from './closest-name';
 
 /** `--experiment-name` -> `experimentName`. */
 export function camelCaseFlag(flag: string): string {
@@ -16,35 +17,6 @@ export function camelCaseFlag(flag: string): string {
 /** `experimentName` -> `--experiment-name`. */
 export function flagName(key: string): string {
   return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-}
-
-/** Levenshtein distance (for "did you mean"). */
-export function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diagonal = above;
-    }
-  }
-  return row[b.length];
-}
-
-/** The closest of `known` to `word` when it is close enough to be a likely typo. */
-export function closestName(word: string, known: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const candidate of known) {
-    const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  return best !== undefined && bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
 }
 
 /** A string flag (`--out=dir`); a bare `--out` is an error. */

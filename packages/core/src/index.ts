@@ -12,5 +12,6 @@ export * from './config/model';
 export * from './config/train';
 export * from './config/root';
 export * from './config/load';
+export * from './closest-name';
 export * from './command-line';
 export * from './read-text-file';

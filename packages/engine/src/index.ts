@@ -10,6 +10,7 @@ export { batchNormTraining } from './batch-norm-training';
 export type { BatchNormTrainingResult } from './batch-norm-training';
 export { registerWasmTrainingKernels, wasmTrainingKernelNames } from './wasm/training-kernels';
 export { useInstalledWasmBinaries } from './wasm/wasm-binaries';
+export { assertSupportedTfjsWasmVersion, SUPPORTED_TFJS_WASM_VERSION, UnsupportedTfjsVersionError } from './wasm/tfjs-wasm-version';
 export { DataParallelTrainer } from './data-parallel/data-parallel-trainer';
 export type { DataParallelOptions } from './data-parallel/data-parallel-trainer';
 export { InProcessTrainer } from './data-parallel/in-process-trainer';

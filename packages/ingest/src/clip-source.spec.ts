@@ -1,4 +1,4 @@
-import { mkdtempSync, utimesSync } from 'node:fs';
+import { mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { a2dConfigSchema, Rng, VideoDecodeError, type DataConfig } from '@a2d/core';
@@ -102,6 +102,78 @@ describe('ClipSource', () => {
     );
     expect(overstated.missingIndices).toEqual([25, 35]);
     expect(readFrameNumbers(overstated)).toEqual([5, 15, 15, 15]);
+  });
+
+  it('keys the cache on the recorded frame count: a corrected videoset.csv count misses the old entry', async () => {
+    const data = dataConfig(root, { cacheDir: path.join(root, 'cache-corrected') });
+    // videoset.csv first says 40 frames (v20 has 20): the dense set runs past the end, some frames are copies.
+    const overstated = await new ClipSource({ data, temporal }).loadClip(record('v20', 40), { mode: 'test' });
+    expect(overstated.missingIndices.length).toBeGreaterThan(0);
+    // The CSV is corrected to 20: a fresh decode over 20 frames, nothing missing, every frame the one it says.
+    const source = new ClipSource({ data, temporal });
+    const corrected = await source.loadClip(record('v20', 20), { mode: 'test' });
+    expect(corrected.fromCache).toBe(false);
+    expect(corrected.missingIndices).toEqual([]);
+    expect(corrected.sourceIndices.every((index) => denseFrameSet(20, 8).includes(index))).toBe(true);
+    expect(readFrameNumbers(corrected)).toEqual(corrected.sourceIndices);
+    // Each count keeps its own entry; probing keys on the file instead of the CSV.
+    expect((await source.loadClip(record('v20', 20), { mode: 'test' })).fromCache).toBe(true);
+    const probing = new ClipSource({ data: dataConfig(root, { cacheDir: path.join(root, 'cache-corrected'), frameCount: 'probe' }), temporal });
+    expect((await probing.loadClip(record('v20', 40), { mode: 'test' })).fromCache).toBe(false);
+    expect((await probing.loadClip(record('v20', 33), { mode: 'test' })).fromCache).toBe(true);
+  });
+
+  it('retries a video listed longer than it is, when nothing decodes, with its probed frame count', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'a2d-source-short-'));
+    await writePatternVideo(clipPath(dir, 'clips320H', 'one'), { numFrames: 1 });
+    await writePatternVideo(clipPath(dir, 'clips320H', 'three'), { numFrames: 3 });
+    for (const cacheDir of [undefined, '']) {
+      const warnings: string[] = [];
+      const source = new ClipSource({ data: dataConfig(dir, { cacheDir }), temporal, logger: { warn: (line) => warnings.push(line) } });
+      for (let epoch = 0; epoch < 2; epoch++) {
+        const one = await source.loadClip(record('one', 100), { mode: 'test' });
+        expect(one).toMatchObject({ numFrames: 4, sourceIndices: [0, 0, 0, 0], missingIndices: [] });
+        expect(readFrameNumbers(one)).toEqual([0, 0, 0, 0]);
+        const three = await source.loadClip(record('three', 100), { mode: 'test', view: epoch, numViews: 2 });
+        expect(three.missingIndices).toEqual([]);
+        expect(readFrameNumbers(three)).toEqual(three.sourceIndices);
+        expect(three.sourceIndices.every((index) => index < 3)).toBe(true);
+      }
+      // One warning per video, naming both counts.
+      expect(warnings).toHaveLength(2);
+      expect(warnings[0]).toMatch(/one\.mp4: videoset\.csv gives 100 frames .* the file has 1/);
+    }
+    // Without a cache the retry samples exactly as a correct count would have: same draws, same frames. (A seed
+    // whose draw over 100 frames misses the 3 real ones, so that nothing decodes and the retry happens.)
+    const exact = dataConfig(dir, { cacheDir: '' });
+    const seed = Array.from({ length: 100 }, (_, i) => i).find((i) =>
+      sampleClipIndices(100, exact.sampling, temporal, { mode: 'train', rng: new Rng(i) }).every((index) => index >= 3),
+    ) as number;
+    const warnings: string[] = [];
+    const retried = await new ClipSource({ data: exact, temporal, logger: { warn: (line) => warnings.push(line) } }).loadClip(record('three', 100), { mode: 'train', rng: new Rng(seed) });
+    expect(warnings).toHaveLength(1);
+    expect(retried.sourceIndices).toEqual(sampleClipIndices(3, exact.sampling, temporal, { mode: 'train', rng: new Rng(seed) }));
+    expect(readFrameNumbers(retried)).toEqual(retried.sourceIndices);
+  });
+
+  it('warns once about a cache it cannot write and goes on without writing to it', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'a2d-source-readonly-'));
+    // A regular file where the cache folder's parent should be: every write fails (as a read-only folder does
+    // for a non-root user; the tests may run as root, for whom permissions do not stop writes).
+    const blocker = path.join(dir, 'not-a-folder');
+    writeFileSync(blocker, '');
+    const warnings: string[] = [];
+    const source = new ClipSource({ data: dataConfig(root, { cacheDir: path.join(blocker, 'cache') }), temporal, logger: { warn: (line) => warnings.push(line) } });
+    for (let epoch = 0; epoch < 3; epoch++) {
+      for (const [id, frames] of [['v60', 60], ['v20', 20]] as const) {
+        const clip = await source.loadClip(record(id, frames), { mode: 'train', rng: new Rng(epoch) });
+        expect(clip.fromCache).toBe(false);
+        expect(readFrameNumbers(clip)).toEqual(clip.sourceIndices);
+      }
+    }
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/frame cache: cannot write .*not-a-folder.*continuing without writing to the cache/);
+    expect(source.cache?.stats.writes).toBe(0);
   });
 
   it('names the file of a missing video', async () => {

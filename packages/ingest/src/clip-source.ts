@@ -3,12 +3,17 @@
  * With a cache, a video is decoded once into its denser set (see frame-cache.ts) and every clip, train or test,
  * snaps its sampled indices to the nearest cached frame. Without one (`decode.cacheDir: ''`), each clip decodes
  * exactly its sampled frames.
+ *
+ * Frame counts: with `decode.frameCount: 'record'` videoset.csv's count is trusted, but when not one of the frames
+ * it implies exists (a one-frame or very short file listed longer), the file is probed and the clip sampled from
+ * its real count, with one warning per video. A cache that cannot be written (read-only or full disk) is warned
+ * about once; the source then stops writing to it (still reading what it holds) and decodes as before.
  */
 import path from 'node:path';
 import { VideoDecodeError, type Clip, type DataConfig } from '@a2d/core';
 import { DecodeBatcher } from './decode-batcher';
-import { probeVideo } from './ffmpeg';
-import { FrameCache, sourceStamp, type CachedFrameSet, type FrameCacheKey, type SourceStamp } from './frame-cache';
+import { NoFramesDecodedError, probeVideo, type DecodedFrames } from './ffmpeg';
+import { FrameCache, sourceStamp, type CachedFrameSet, type FrameCacheKey, type FrameCountOrigin, type SourceStamp } from './frame-cache';
 import { clipPath, type VideoRecord } from './records';
 import {
   denseFrameSet,
@@ -35,8 +40,17 @@ export interface ClipSourceOptions {
   data: DataConfig;
   /** `augment.temporal` (jitter, speed); applied in training mode only. */
   temporal: TemporalConfig;
-  /** Told when a cache entry cannot be written (the clip is still returned; default: console). */
+  /**
+   * Told (once) when the cache cannot be written, and once per video whose recorded frame count had to be replaced
+   * by the probed one (the clip is still returned; default: console).
+   */
   logger?: { warn(message: string): void };
+}
+
+/** A frame count and where it came from. */
+interface FrameCount {
+  totalFrames: number;
+  origin: FrameCountOrigin;
 }
 
 /** The cache folder a data config asks for: `<root>/.frame-cache` by default, none for `''`. */
@@ -52,6 +66,10 @@ export class ClipSource {
   private readonly inFlight = new Map<string, Promise<{ set: CachedFrameSet; fromCache: boolean }>>();
   /** Shares ffmpeg processes between videos decoded at the same time (`decode.batchClips` per process). */
   private readonly decoder: DecodeBatcher;
+  /** Probed counts of videos whose recorded count gave no frame at all (so later clips sample right away). */
+  private readonly probedCounts = new Map<string, number>();
+  /** False after the first failed cache write: warned once, no more attempts. */
+  private cacheWritable = true;
 
   constructor(readonly options: ClipSourceOptions) {
     const dir = resolveCacheDir(options.data);
@@ -78,17 +96,13 @@ export class ClipSource {
    * file) when the video is missing, empty, corrupt or has no video stream.
    */
   async loadClip(record: VideoRecord, request: ClipSamplingRequest): Promise<LoadedClip> {
-    const { data } = this.options;
     const file = this.fileOf(record);
     if (!this.cache) {
-      const totalFrames = await this.frameCountOf(record, file);
-      const wanted = this.sample(totalFrames, request);
-      const decoded = await this.decoder.decode(file, {
-        indices: wanted,
-        width: data.decode.width,
-        height: data.decode.height,
-        timeoutSeconds: data.decode.timeoutSeconds,
-        threads: data.decode.threads,
+      const rngState = request.rng?.getState();
+      const { decoded, wanted } = await this.decodeWithRetry(record, file, (totalFrames) => {
+        // A retry samples as if the real count had been known from the start: same draws, same clip.
+        if (rngState) request.rng?.setState(rngState);
+        return this.sample(totalFrames, request);
       });
       return { ...decoded, videoId: record.videoId, sourceIndices: wanted, fromCache: false };
     }
@@ -117,9 +131,59 @@ export class ClipSource {
     return sampleClipIndices(totalFrames, this.options.data.sampling, this.options.temporal, request);
   }
 
-  private async frameCountOf(record: VideoRecord, file: string): Promise<number> {
-    if (this.options.data.decode.frameCount === 'record' && record.numFrames > 0) return record.numFrames;
-    return (await probeVideo(file)).numFrames;
+  /** Where a record's frame count comes from: the record (`frameCount: 'record'`, when it has one), else ffprobe. */
+  private countOrigin(record: VideoRecord): FrameCountOrigin {
+    return this.options.data.decode.frameCount === 'record' && record.numFrames > 0
+      ? { from: 'record', numFrames: record.numFrames }
+      : { from: 'probe' };
+  }
+
+  /** The frame count used for sampling (the probed one for a record whose count gave no frame at all). */
+  private async frameCountOf(record: VideoRecord, file: string): Promise<FrameCount> {
+    const origin = this.countOrigin(record);
+    if (origin.from === 'record') return { totalFrames: this.probedCounts.get(record.videoId) ?? origin.numFrames, origin };
+    return { totalFrames: await this.probeFrameCount(file), origin };
+  }
+
+  private async probeFrameCount(file: string): Promise<number> {
+    return (await probeVideo(file, { timeoutSeconds: this.options.data.decode.timeoutSeconds })).numFrames;
+  }
+
+  /**
+   * Decodes the frames `indicesFor(totalFrames)` picks. When the count came from the record and nothing at all
+   * decodes (every index past the real end), probes the file and, if its count differs, decodes again with it.
+   */
+  private async decodeWithRetry(
+    record: VideoRecord,
+    file: string,
+    indicesFor: (totalFrames: number) => number[],
+  ): Promise<{ decoded: DecodedFrames; wanted: number[]; count: FrameCount }> {
+    const count = await this.frameCountOf(record, file);
+    const wanted = indicesFor(count.totalFrames);
+    try {
+      return { decoded: await this.decode(file, wanted), wanted, count };
+    } catch (error) {
+      if (!(error instanceof NoFramesDecodedError) || count.origin.from !== 'record') throw error;
+      const probed = await this.probeFrameCount(file);
+      if (probed === count.totalFrames) throw error;
+      this.probedCounts.set(record.videoId, probed);
+      (this.options.logger ?? console).warn(
+        `${file}: videoset.csv gives ${record.numFrames} frames but the file has ${probed}, so none of the frames asked for exist; sampled from its ${probed} instead`,
+      );
+      const retried = indicesFor(probed);
+      return { decoded: await this.decode(file, retried), wanted: retried, count: { ...count, totalFrames: probed } };
+    }
+  }
+
+  private decode(file: string, indices: number[]): Promise<DecodedFrames> {
+    const { decode } = this.options.data;
+    return this.decoder.decode(file, {
+      indices,
+      width: decode.width,
+      height: decode.height,
+      timeoutSeconds: decode.timeoutSeconds,
+      threads: decode.threads,
+    });
   }
 
   /** The cached denser set of a video, decoding it on a miss; concurrent calls for one video share one decode. */
@@ -140,34 +204,34 @@ export class ClipSource {
     } catch {
       throw new VideoDecodeError(file, 'file not found');
     }
+    // Keyed on the count's origin, known without probing: a recorded count by its value (correcting videoset.csv
+    // misses the old entry), a probed one as 'probe' (a property of the file, which its stamp covers).
     const key: FrameCacheKey = {
       videoId: record.videoId,
       width: decode.width,
       height: decode.height,
       cacheFrames: this.cacheFrames,
+      frameCount: this.countOrigin(record),
     };
     const cached = await cache.lookup(key, stamp);
     if (typeof cached !== 'string') return { set: cached, fromCache: true };
-    const totalFrames = await this.frameCountOf(record, file);
-    const indices = denseFrameSet(totalFrames, this.cacheFrames);
-    const decoded = await this.decoder.decode(file, {
-      indices,
-      width: decode.width,
-      height: decode.height,
-      timeoutSeconds: decode.timeoutSeconds,
-      threads: decode.threads,
-    });
+    const { decoded, wanted, count } = await this.decodeWithRetry(record, file, (totalFrames) => denseFrameSet(totalFrames, this.cacheFrames));
     const set: CachedFrameSet = {
-      indices,
-      totalFrames,
+      indices: wanted,
+      totalFrames: count.totalFrames,
       missingIndices: decoded.missingIndices,
       clip: { data: decoded.data, numFrames: decoded.numFrames, width: decoded.width, height: decoded.height },
     };
-    try {
-      await cache.store(key, stamp, set);
-    } catch (error) {
-      // A full or read-only disk costs speed, not correctness: keep going with the decoded frames.
-      (this.options.logger ?? console).warn(`frame cache: cannot write ${cache.entryPath(key)}: ${String(error)}`);
+    if (this.cacheWritable) {
+      try {
+        await cache.store(key, stamp, set);
+      } catch (error) {
+        // A full or read-only disk costs speed, not correctness: say so once and keep going without writing.
+        this.cacheWritable = false;
+        (this.options.logger ?? console).warn(
+          `frame cache: cannot write ${cache.entryPath(key)}: ${String(error)}; continuing without writing to the cache in ${cache.dir} (every epoch decodes again)`,
+        );
+      }
     }
     return { set, fromCache: false };
   }

@@ -1,8 +1,19 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Rng, VideoDecodeError } from '@a2d/core';
-import { createRawVideoEncoder, decodeFrames, encodeRawVideos, probeVideo, selectExpression } from './ffmpeg';
+import {
+  checkFfmpegTools,
+  createRawVideoEncoder,
+  decodeFrames,
+  decodeFramesBatch,
+  encodeRawVideos,
+  FfmpegToolsError,
+  NoFramesDecodedError,
+  probeVideo,
+  selectExpression,
+} from './ffmpeg';
+import { processGone, readPid, waitUntilGone, withEnv, writeFakeFfmpeg, writeHangingTool } from './testing/fake-tools';
 import {
   frameNumberPattern,
   readFrameNumbers,
@@ -142,6 +153,110 @@ describe('decodeFrames', () => {
     await expect(
       decodeFrames(pattern30, { indices: [29], width: 32, height: 24, timeoutSeconds: 0.001 }),
     ).rejects.toThrow(/timed out after 0.001s/);
+  });
+
+  it('a past-the-end request that decodes nothing is a NoFramesDecodedError (what ClipSource retries on)', async () => {
+    const error = await decodeFrames(pattern30, { indices: [40, 50], width: 8, height: 8, timeoutSeconds: 30 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NoFramesDecodedError);
+    expect(error).toBeInstanceOf(VideoDecodeError);
+    // A failing ffmpeg is not "nothing there": no retry for it.
+    const failed = await withEnv({ FFMPEG_PATH: '/bin/false' }, () => decodeFrames(pattern30, { indices: [1], width: 8, height: 8, timeoutSeconds: 30 })).catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(VideoDecodeError);
+    expect(failed).not.toBeInstanceOf(NoFramesDecodedError);
+  });
+});
+
+describe('child processes: time limit, process group, settling on exit', () => {
+  const cleanup: number[] = [];
+  afterAll(() => {
+    for (const pid of cleanup) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone already
+      }
+    }
+  });
+
+  it('probeVideo times out a hung ffprobe and kills its whole process group', async () => {
+    const hung = writeHangingTool(path.join(dir, 'hung-ffprobe.sh'));
+    const started = Date.now();
+    const probe = withEnv({ FFPROBE_PATH: hung.file }, () => probeVideo(pattern30, { timeoutSeconds: 0.5 }));
+    await expect(probe).rejects.toThrow(VideoDecodeError);
+    await expect(probe).rejects.toThrow(/cannot probe: ffprobe timed out after 0.5s/);
+    expect(Date.now() - started).toBeLessThan(4000);
+    const child = readPid(hung.childPidFile);
+    cleanup.push(child);
+    expect(await waitUntilGone(child)).toBe(true);
+  }, 15_000);
+
+  it('decodeFrames settles on the exit of a wrapper whose helper keeps the pipes open, killing its group', async () => {
+    const hung = writeHangingTool(path.join(dir, 'hung-ffmpeg.sh'), { escape: true });
+    const started = Date.now();
+    const decode = withEnv({ FFMPEG_PATH: hung.file }, () =>
+      decodeFrames(pattern30, { indices: [1], width: 8, height: 8, timeoutSeconds: 0.5 }),
+    );
+    await expect(decode).rejects.toThrow(/timed out after 0.5s/);
+    expect(Date.now() - started).toBeLessThan(4000);
+    const child = readPid(hung.childPidFile);
+    const escaped = readPid(hung.escapedPidFile as string);
+    cleanup.push(child, escaped);
+    expect(await waitUntilGone(child)).toBe(true);
+    // The helper left the group (setsid), so no group kill reaches it; the call did not wait for it either.
+    expect(processGone(escaped)).toBe(false);
+  }, 15_000);
+
+  it('a decode whose ffmpeg exits cleanly returns its frames although a helper still holds the pipe', async () => {
+    const escapedPidFile = path.join(dir, 'lingering.pid');
+    const wrapper = path.join(dir, 'lingering-ffmpeg.sh');
+    writeFileSync(wrapper, `#!/bin/sh\nsetsid sleep 30 &\necho $! > '${escapedPidFile}'\nexec ffmpeg "$@"\n`);
+    chmodSync(wrapper, 0o755);
+    const started = Date.now();
+    const [single, batch] = await withEnv({ FFMPEG_PATH: wrapper }, async () => [
+      await decodeFrames(pattern30, { indices: [3, 17], width: 32, height: 24, timeoutSeconds: 30 }),
+      await decodeFramesBatch([pattern30, pattern30].map((file) => ({ file, options: { indices: [5], width: 32, height: 24, timeoutSeconds: 30 } }))),
+    ]);
+    cleanup.push(readPid(escapedPidFile));
+    expect(Date.now() - started).toBeLessThan(8000);
+    expect(readFrameNumbers(single)).toEqual([3, 17]);
+    expect(batch.map((result) => (result instanceof Error ? result.message : readFrameNumbers(result)))).toEqual([[5], [5]]);
+  }, 20_000);
+});
+
+describe('checkFfmpegTools', () => {
+  const tools = mkdtempSync(path.join(os.tmpdir(), 'a2d-tools-'));
+  const rejection = async (env: Record<string, string>): Promise<FfmpegToolsError> => {
+    const error = await withEnv(env, () => checkFfmpegTools({ timeoutSeconds: 30 })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FfmpegToolsError);
+    expect((error as Error).message.split('\n')).toHaveLength(1);
+    return error as FfmpegToolsError;
+  };
+
+  it('accepts the installed ffmpeg and ffprobe and reports their versions', async () => {
+    const found = await checkFfmpegTools();
+    expect(found.ffmpeg.binary).toBe(process.env.FFMPEG_PATH || 'ffmpeg');
+    expect(found.ffmpeg.version).toMatch(/^n?\d+\.\d+|^N-/);
+    expect(found.ffprobe.version.length).toBeGreaterThan(0);
+  });
+
+  it('refuses an ffmpeg older than 5.1 by its version', async () => {
+    const old = writeFakeFfmpeg(path.join(tools, 'ffmpeg-4.4'), { version: '4.4.2-0ubuntu0.22.04.1' });
+    const error = await rejection({ FFMPEG_PATH: old });
+    expect(error.message).toMatch(/^ffmpeg \(.*ffmpeg-4\.4\): version 4\.4\.2-0ubuntu0\.22\.04\.1 is too old: need 5\.1 or newer/);
+  });
+
+  it('refuses an ffmpeg without -fps_mode whose version says nothing (a git build)', async () => {
+    const git = writeFakeFfmpeg(path.join(tools, 'ffmpeg-git'), { version: 'N-109421-g5f5e8a4', refuseOptions: ['-fps_mode'] });
+    const error = await rejection({ FFMPEG_PATH: git });
+    expect(error.tool).toBe('ffmpeg');
+    expect(error.message).toMatch(/version N-109421-g5f5e8a4: refuses the decode options .*-fps_mode passthrough.*Unrecognized option 'fps_mode'/);
+  });
+
+  it('names a binary that cannot run, and a broken ffprobe', async () => {
+    expect((await rejection({ FFMPEG_PATH: path.join(tools, 'no-such-ffmpeg') })).message).toMatch(/no-such-ffmpeg\): cannot run it: .*ENOENT/);
+    const ffprobe = await rejection({ FFPROBE_PATH: '/bin/false' });
+    expect(ffprobe.tool).toBe('ffprobe');
+    expect(ffprobe.message).toMatch(/^ffprobe \(\/bin\/false\): -version exited with code 1/);
   });
 });
 

@@ -1,17 +1,22 @@
 /**
  * Everything that talks to ffmpeg/ffprobe lives here, so the process wrapper (fluent-ffmpeg, archived upstream)
- * can be swapped by editing one file. Three operations: probe a video (fluent-ffmpeg's ffprobe), decode selected
- * frames to raw RGB (a direct spawn: the hot path, see `runRawDecode`), and encode raw RGB frames to an H.264 mp4
- * (fluent-ffmpeg, stdin pipe).
+ * can be swapped by editing one file. Operations: check the tools once at start (`checkFfmpegTools`), probe a
+ * video (ffprobe, JSON output), decode selected frames to raw RGB (the hot path, see `runRawDecode`), and encode
+ * raw RGB frames to an H.264 mp4 (`encodeRawVideos`; `createRawVideoEncoder` through fluent-ffmpeg, stdin pipe).
+ *
+ * Every probe, decode and check runs through `startTool`: the child gets its own process group, a time limit that
+ * kills the whole group (a wrapper script and whatever it started), and the call settles when the child exits,
+ * not when its pipes close (a descendant that escaped the group may hold them open for as long as it lives).
+ * Binaries: `FFMPEG_PATH` / `FFPROBE_PATH` when set (as fluent-ffmpeg reads them), else `ffmpeg` / `ffprobe`.
  */
 import { promises as fs, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { spawn } from 'node:child_process';
-import { PassThrough } from 'node:stream';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { PassThrough, type Readable } from 'node:stream';
 import ffmpeg from 'fluent-ffmpeg';
 import { z } from 'zod';
-import { VideoDecodeError, type Clip } from '@a2d/core';
+import { A2dError, decodeConfigSchema, VideoDecodeError, type Clip } from '@a2d/core';
 import { RawFrameAssembler } from './raw-frames';
 
 /** What ffprobe says about a video's first video stream. */
@@ -84,11 +89,39 @@ export interface RawVideoEncoder {
   abort(): Promise<void>;
 }
 
-/** ffmpeg ran past its time limit and was killed. */
+/** ffmpeg or ffprobe ran past its time limit; its process group was killed. */
 class FfmpegTimeout extends Error {}
 
-/** The ffmpeg binary could not be started at all: an installation problem, not a bad video. */
-class FfmpegUnavailable extends Error {}
+/**
+ * ffmpeg or ffprobe cannot do what this project needs: it cannot be started, is too old, or refuses an option we
+ * use. An installation problem, not a bad video: it stops the run (see `checkFfmpegTools`).
+ */
+export class FfmpegToolsError extends A2dError {
+  constructor(
+    /** `ffmpeg` or `ffprobe`. */
+    readonly tool: FfmpegTool,
+    /** The binary that was run (`FFMPEG_PATH` / `FFPROBE_PATH`, or the name looked up on the PATH). */
+    readonly binary: string,
+    readonly reason: string,
+  ) {
+    super(`${tool} (${binary}): ${reason}`);
+  }
+}
+
+/**
+ * Every requested frame lies past the end of the video (ffmpeg exited cleanly and delivered nothing): what a frame
+ * count larger than the file's gives, so `ClipSource` retries with the probed count.
+ */
+export class NoFramesDecodedError extends VideoDecodeError {}
+
+/** The two programs this module runs. */
+export type FfmpegTool = 'ffmpeg' | 'ffprobe';
+
+/** Time limit of probes and tool checks when the caller gives none: `data.decode.timeoutSeconds`' default. */
+const DEFAULT_TOOL_TIMEOUT_SECONDS = decodeConfigSchema.parse({}).timeoutSeconds;
+
+/** After the child exits, how long its pipes may take to deliver what is left before they are cut. */
+const PIPE_DRAIN_GRACE_MS = 1000;
 
 /** A started ffmpeg command whose outcome is a promise. */
 interface RunningCommand {
@@ -121,50 +154,151 @@ function ffmpegBinary(): string {
   return process.env.FFMPEG_PATH || 'ffmpeg';
 }
 
+/** The ffprobe binary: `FFPROBE_PATH` when set (as fluent-ffmpeg does), else `ffprobe` on the PATH. */
+function ffprobeBinary(): string {
+  return process.env.FFPROBE_PATH || 'ffprobe';
+}
+
+/** How a child process ended. */
+interface ToolExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** The last 4000 characters it wrote to stderr. */
+  stderr: string;
+}
+
+/** How to start a child: what its stdout and extra pipes are, what it reads, when it is killed. */
+interface ToolStartOptions {
+  /** fd 1: a pipe the caller reads, or nothing. */
+  stdout: 'pipe' | 'ignore';
+  /** Pipes on fds 3, 4, ... (read or written by the caller through `child.stdio[3 + k]`). */
+  extraPipes?: number;
+  /** Written to stdin, which is then closed; without it stdin is /dev/null. */
+  input?: Uint8Array;
+  /** Kill the process group and reject with `FfmpegTimeout` after this many seconds. */
+  timeoutSeconds?: number;
+  /** Kill the process group on abort (the exit then resolves as a SIGKILL). */
+  signal?: AbortSignal;
+}
+
+/** A started child and its end. */
+interface StartedTool {
+  child: ChildProcess;
+  /**
+   * Resolves with the exit (any code) once the child has exited and its pipes have delivered what they hold (or
+   * after `PIPE_DRAIN_GRACE_MS`, when a descendant keeps them open: the group is killed again and they are cut).
+   * Rejects with `FfmpegTimeout` on timeout, with `FfmpegToolsError` when the binary cannot be started.
+   */
+  exited: Promise<ToolExit>;
+}
+
+/** SIGKILL to the child's whole process group (it is the group leader); to the child alone if that fails. */
+function killProcessGroup(child: ChildProcess): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    try {
+      child.kill('SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+/**
+ * Starts ffmpeg or ffprobe in its own process group: a Ctrl-C meant for the trainer (which saves a checkpoint and
+ * stops cleanly) must not kill the decodes in flight and make their videos look broken, and a timeout or abort
+ * kills the whole group. See `StartedTool.exited` for how it settles.
+ */
+function startTool(tool: FfmpegTool, args: readonly string[], options: ToolStartOptions): StartedTool {
+  const binary = tool === 'ffmpeg' ? ffmpegBinary() : ffprobeBinary();
+  const extra = Array.from({ length: options.extraPipes ?? 0 }, () => 'pipe' as const);
+  const child = spawn(binary, args, {
+    stdio: [options.input ? 'pipe' : 'ignore', options.stdout, 'pipe', ...extra],
+    detached: true,
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString('utf8')).slice(-4000);
+  });
+  if (options.input && child.stdin) {
+    // A child that exits without reading all of it closes the pipe: that is its exit's story, told by its code.
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(Buffer.from(options.input.buffer, options.input.byteOffset, options.input.byteLength));
+  }
+  const exited = new Promise<ToolExit>((resolve, reject) => {
+    let settled = false;
+    let timedOut = false;
+    const { timeoutSeconds, signal } = options;
+    const timer =
+      timeoutSeconds === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            killProcessGroup(child);
+          }, timeoutSeconds * 1000);
+    const onAbort = () => killProcessGroup(child);
+    signal?.addEventListener('abort', onAbort);
+    if (signal?.aborted) onAbort();
+    const stop = () => {
+      settled = true;
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    };
+    const streams = child.stdio.filter((stream): stream is NonNullable<typeof stream> => stream !== null && stream !== child.stdin);
+    const cutPipes = () => streams.forEach((stream) => stream.destroy());
+    child.on('error', (error) => {
+      // Errors after a successful start (a failed kill) are followed by the exit, which settles.
+      if (settled || child.pid !== undefined) return;
+      stop();
+      cutPipes();
+      reject(new FfmpegToolsError(tool, binary, `cannot run it: ${error.message} (install ffmpeg 5.1 or newer, or set ${tool === 'ffmpeg' ? 'FFMPEG_PATH' : 'FFPROBE_PATH'})`));
+    });
+    child.on('exit', (code, exitSignal) => {
+      if (settled) return;
+      stop();
+      if (timedOut) {
+        cutPipes();
+        reject(new FfmpegTimeout(`timed out after ${timeoutSeconds}s`));
+        return;
+      }
+      const open = streams.filter((stream) => !stream.destroyed && !(stream as Readable & { closed?: boolean }).closed);
+      const drained = Promise.all(open.map((stream) => new Promise<void>((done) => stream.once('close', () => done()))));
+      let graceTimer: NodeJS.Timeout | undefined;
+      const grace = new Promise<'cut'>((done) => {
+        graceTimer = setTimeout(() => done('cut'), PIPE_DRAIN_GRACE_MS);
+      });
+      void Promise.race([drained, grace]).then((outcome) => {
+        clearTimeout(graceTimer);
+        if (outcome === 'cut') {
+          // Something the child started still holds its pipes: kill what is left of its group, stop listening.
+          killProcessGroup(child);
+          cutPipes();
+        }
+        resolve({ code, signal: exitSignal, stderr });
+      });
+    });
+  });
+  return { child, exited };
+}
+
 /**
  * Runs one ffmpeg decode, streaming its raw output to `sinks`: one sink reads stdout (`pipe:1`), several read
  * pipes 3, 4, ... (`pipe:3`...), one per output. This hot path spawns ffmpeg directly instead of through
  * fluent-ffmpeg: the wrapper's per-run preparation measured 10-18 ms of CPU per clip, about 4% of a cold decode,
  * which the loader pays once per video. Rejects with the last stderr line on a non-zero exit, with `FfmpegTimeout`
- * after `timeoutSeconds` (the process is killed), or with `FfmpegUnavailable` when it cannot start.
+ * after `timeoutSeconds` (the process group is killed), or with `FfmpegToolsError` when it cannot start.
  */
-function runRawDecode(args: readonly string[], timeoutSeconds: number, sinks: readonly ((chunk: Buffer) => void)[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const outputs = sinks.length === 1 ? [] : sinks.map(() => 'pipe' as const);
-    // Its own process group: a Ctrl-C meant for the trainer (which saves a checkpoint and stops cleanly) must not
-    // kill the decodes in flight and make their videos look broken; a timeout kills the whole group.
-    const child = spawn(ffmpegBinary(), args, {
-      stdio: ['ignore', sinks.length === 1 ? 'pipe' : 'ignore', 'pipe', ...outputs],
-      detached: true,
-    });
-    let stderr = '';
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      try {
-        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        child.kill('SIGKILL');
-      }
-    }, timeoutSeconds * 1000);
-    sinks.forEach((sink, i) => {
-      const stream = sinks.length === 1 ? child.stdout : child.stdio[3 + i];
-      (stream as NodeJS.ReadableStream | null)?.on('data', sink);
-    });
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString('utf8')).slice(-4000);
-    });
-    child.on('error', (error) => {
-      clearTimeout(timer);
-      reject(new FfmpegUnavailable(`cannot run ${ffmpegBinary()}: ${error.message}`));
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      if (timedOut) reject(new FfmpegTimeout(`timed out after ${timeoutSeconds}s`));
-      else if (code === 0) resolve();
-      else reject(new Error(`ffmpeg exited with ${signal ?? `code ${code}`}\n${stderr}`));
-    });
+async function runRawDecode(args: readonly string[], timeoutSeconds: number, sinks: readonly ((chunk: Buffer) => void)[]): Promise<void> {
+  const single = sinks.length === 1;
+  const { child, exited } = startTool('ffmpeg', args, { stdout: single ? 'pipe' : 'ignore', extraPipes: single ? 0 : sinks.length, timeoutSeconds });
+  sinks.forEach((sink, i) => {
+    const stream = single ? child.stdout : child.stdio[3 + i];
+    (stream as Readable | null)?.on('data', sink);
   });
+  const { code, signal, stderr } = await exited;
+  if (code !== 0) throw new Error(`ffmpeg exited with ${signal ?? `code ${code}`}\n${stderr}`);
 }
 
 /** The last meaningful line of an ffmpeg error (fluent-ffmpeg appends the whole stderr). */
@@ -195,10 +329,23 @@ const probeStreamSchema = z.object({
   r_frame_rate: z.unknown().optional(),
   nb_frames: probeNumber,
   duration: probeNumber,
-  /** fluent-ffmpeg flattens `[SIDE_DATA]` blocks into the stream, so the display matrix rotation lands here. */
-  rotation: probeNumber,
+  /** The display matrix (`side_data_type: "Display Matrix"`) carries the rotation in degrees. */
+  side_data_list: z.array(z.unknown()).optional(),
   tags: z.record(z.string(), z.unknown()).optional(),
 });
+
+const sideDataSchema = z.object({ side_data_type: z.string().optional(), rotation: probeNumber });
+
+/** The rotation of a stream's display matrix, if it has one. */
+function displayMatrixRotation(sideData: readonly unknown[] | undefined): number | undefined {
+  for (const item of sideData ?? []) {
+    const parsed = sideDataSchema.safeParse(item);
+    if (parsed.success && parsed.data.rotation !== undefined && /display ?matrix/i.test(parsed.data.side_data_type ?? '')) {
+      return parsed.data.rotation;
+    }
+  }
+  return undefined;
+}
 
 const probeDataSchema = z.object({
   streams: z.array(z.unknown()),
@@ -226,15 +373,60 @@ async function assertReadableVideoFile(file: string): Promise<void> {
   if (stat.size === 0) throw new VideoDecodeError(file, 'empty file (0 bytes)');
 }
 
-/** Probes a video's first video stream; a missing, empty, corrupt or video-less file is a `VideoDecodeError`. */
-export async function probeVideo(file: string): Promise<VideoProbe> {
-  await assertReadableVideoFile(file);
-  const raw = await new Promise<unknown>((resolve, reject) => {
-    ffmpeg.ffprobe(file, (error: unknown, data: unknown) => {
-      if (error) reject(new VideoDecodeError(file, `cannot probe (corrupt or not a video?): ${ffmpegReason(error)}`));
-      else resolve(data);
-    });
+/** Settings of `probeVideo`. */
+export interface ProbeVideoOptions {
+  /** Kill ffprobe (its whole process group) and fail after this many seconds; default 120 (`data.decode.timeoutSeconds`). */
+  timeoutSeconds?: number;
+}
+
+/** Runs a tool to completion, collecting up to `maxBytes` of stdout (see `startTool` for how it settles). */
+async function runToolForOutput(
+  tool: FfmpegTool,
+  args: readonly string[],
+  options: { timeoutSeconds: number; input?: Uint8Array; maxBytes?: number },
+): Promise<ToolExit & { stdout: Buffer }> {
+  const maxBytes = options.maxBytes ?? 16 * 2 ** 20;
+  const { child, exited } = startTool(tool, args, { stdout: 'pipe', input: options.input, timeoutSeconds: options.timeoutSeconds });
+  const chunks: Buffer[] = [];
+  let size = 0;
+  child.stdout?.on('data', (chunk: Buffer) => {
+    if (size >= maxBytes) return;
+    chunks.push(chunk);
+    size += chunk.length;
   });
+  const exit = await exited;
+  return { ...exit, stdout: Buffer.concat(chunks) };
+}
+
+/**
+ * Probes a video's first video stream (ffprobe's JSON output); a missing, empty, corrupt or video-less file, or a
+ * probe that runs past `timeoutSeconds`, is a `VideoDecodeError`. An ffprobe that cannot start is an `FfmpegToolsError`.
+ */
+export async function probeVideo(file: string, options: ProbeVideoOptions = {}): Promise<VideoProbe> {
+  await assertReadableVideoFile(file);
+  const timeoutSeconds = options.timeoutSeconds ?? DEFAULT_TOOL_TIMEOUT_SECONDS;
+  let result;
+  try {
+    result = await runToolForOutput('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_streams', '-show_format', '-i', file], { timeoutSeconds });
+  } catch (error) {
+    if (error instanceof FfmpegTimeout) throw new VideoDecodeError(file, `cannot probe: ffprobe ${error.message}`);
+    throw error;
+  }
+  if (result.code !== 0) {
+    const exit = `ffprobe exited with ${result.signal ?? `code ${result.code}`}\n${result.stderr}`;
+    throw new VideoDecodeError(file, `cannot probe (corrupt or not a video?): ${ffmpegReason(exit)}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(result.stdout.toString('utf8'));
+  } catch {
+    throw new VideoDecodeError(file, 'cannot probe: ffprobe printed no JSON');
+  }
+  return parseProbe(file, raw);
+}
+
+/** A `VideoProbe` from ffprobe's `-show_streams -show_format` JSON. */
+function parseProbe(file: string, raw: unknown): VideoProbe {
   const data = probeDataSchema.safeParse(raw);
   if (!data.success) throw new VideoDecodeError(file, 'ffprobe output has no stream list');
   const video = data.data.streams
@@ -254,7 +446,7 @@ export async function probeVideo(file: string): Promise<VideoProbe> {
         : 0;
   if (numFrames <= 0) throw new VideoDecodeError(file, 'video stream has no frames');
   const tagRotation = probeNumber.parse(stream.tags?.rotate);
-  const rotation = stream.rotation ?? tagRotation ?? 0;
+  const rotation = displayMatrixRotation(stream.side_data_list) ?? tagRotation ?? 0;
   const quarterTurn = Math.abs(Math.round(rotation / 90)) % 2 === 1;
   return {
     file,
@@ -266,6 +458,145 @@ export async function probeVideo(file: string): Promise<VideoProbe> {
     rotation,
     codec: stream.codec_name ?? 'unknown',
   };
+}
+
+/** The oldest ffmpeg with every option the decoder uses (`-fps_mode` arrived in 5.1). */
+export const MIN_FFMPEG_VERSION = { major: 5, minor: 1 } as const;
+
+/** One tool as `checkFfmpegTools` found it. */
+export interface FfmpegToolInfo {
+  /** The binary run (`FFMPEG_PATH` / `FFPROBE_PATH`, or the name looked up on the PATH). */
+  binary: string;
+  /** The version string of its `-version` banner, e.g. `5.1.6-0+deb12u1` or `N-112233-gabcdef` (git builds). */
+  version: string;
+}
+
+/** What `checkFfmpegTools` found: both tools work with the options this module passes them. */
+export interface FfmpegTools {
+  ffmpeg: FfmpegToolInfo;
+  ffprobe: FfmpegToolInfo;
+}
+
+/** Settings of `checkFfmpegTools`. */
+export interface CheckFfmpegToolsOptions {
+  /** Limit of each check process; default 120 s (`data.decode.timeoutSeconds`). */
+  timeoutSeconds?: number;
+}
+
+/** Successful checks by binary pair: a run checks once, however many loaders or evaluations it starts. */
+const toolChecks = new Map<string, Promise<FfmpegTools>>();
+
+/**
+ * Checks once per process, before any video is read, that ffmpeg and ffprobe start, report a version (ffmpeg at
+ * least `MIN_FFMPEG_VERSION` when the version is a release number) and accept exactly the options this module
+ * uses: ffmpeg decodes two raw frames through the decoder's own `select`/`scale`/`-fps_mode`/rawvideo output,
+ * ffprobe prints its JSON stream list. A broken or too-old installation would otherwise make every video look bad
+ * (all skipped, no batch); this fails with one `FfmpegToolsError` line naming the tool and what it refused.
+ */
+export function checkFfmpegTools(options: CheckFfmpegToolsOptions = {}): Promise<FfmpegTools> {
+  const key = `${ffmpegBinary()}\n${ffprobeBinary()}`;
+  const known = toolChecks.get(key);
+  if (known) return known;
+  const check = runToolChecks(options.timeoutSeconds ?? DEFAULT_TOOL_TIMEOUT_SECONDS);
+  toolChecks.set(key, check);
+  // A failure is not remembered: the next call (after a fix, or in a test) checks again.
+  check.catch(() => toolChecks.delete(key));
+  return check;
+}
+
+async function runToolChecks(timeoutSeconds: number): Promise<FfmpegTools> {
+  const [ffmpegInfo, ffprobeInfo] = await Promise.all([
+    checkTool('ffmpeg', timeoutSeconds, checkFfmpegDecode),
+    checkTool('ffprobe', timeoutSeconds, checkFfprobeJson),
+  ]);
+  return { ffmpeg: ffmpegInfo, ffprobe: ffprobeInfo };
+}
+
+/** The one-line reason of a failed check run: its exit and stderr's lines, joined. */
+function checkFailure(result: ToolExit): string {
+  const lines = result.stderr
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
+  return `exited with ${result.signal ?? `code ${result.code}`}${lines.length > 0 ? `: ${lines.slice(-3).join('; ')}` : ''}`;
+}
+
+/** Runs `-version` then the tool's functional check; every failure is an `FfmpegToolsError` naming the tool. */
+async function checkTool(
+  tool: FfmpegTool,
+  timeoutSeconds: number,
+  functional: (timeoutSeconds: number) => Promise<string | undefined>,
+): Promise<FfmpegToolInfo> {
+  const binary = tool === 'ffmpeg' ? ffmpegBinary() : ffprobeBinary();
+  const fail = (reason: string): never => {
+    throw new FfmpegToolsError(tool, binary, reason);
+  };
+  const run = async <T>(what: string, body: () => Promise<T>): Promise<T> => {
+    try {
+      return await body();
+    } catch (error) {
+      if (error instanceof FfmpegTimeout) return fail(`${what} ${error.message}`);
+      throw error;
+    }
+  };
+  const banner = await run('-version', () => runToolForOutput(tool, ['-version'], { timeoutSeconds, maxBytes: 64 * 1024 }));
+  if (banner.code !== 0) fail(`-version ${checkFailure(banner)}`);
+  const firstLine = banner.stdout.toString('utf8').split('\n')[0]?.trim() ?? '';
+  const version = /^\S+ version (\S+)/.exec(firstLine)?.[1];
+  if (version === undefined) return fail(`-version printed no version line (got "${firstLine.slice(0, 120)}"): is this ${tool}?`);
+  const release = /^n?(\d+)\.(\d+)/.exec(version);
+  if (tool === 'ffmpeg' && release) {
+    const [major, minor] = [Number(release[1]), Number(release[2])];
+    const { major: needMajor, minor: needMinor } = MIN_FFMPEG_VERSION;
+    if (major < needMajor || (major === needMajor && minor < needMinor)) {
+      fail(`version ${version} is too old: need ${needMajor}.${needMinor} or newer (the decoder uses -fps_mode); install a newer ffmpeg or set FFMPEG_PATH`);
+    }
+  }
+  const problem = await run('the option check', () => functional(timeoutSeconds));
+  if (problem !== undefined) fail(`version ${version}: ${problem}`);
+  return { binary, version };
+}
+
+/** Two 16x12 rgb24 frames through the decoder's output options; a problem, or undefined when 8x6 frames come out. */
+async function checkFfmpegDecode(timeoutSeconds: number): Promise<string | undefined> {
+  const plan = decodePlan({ indices: [0, 1], width: 8, height: 6, timeoutSeconds });
+  const args = [
+    ...['-hide_banner', '-loglevel', 'error', '-threads', '1'],
+    ...['-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', '16x12', '-r', '25', '-i', 'pipe:0'],
+    ...plan.outputArgs,
+    'pipe:1',
+  ];
+  const result = await runToolForOutput('ffmpeg', args, { timeoutSeconds, input: new Uint8Array(2 * 16 * 12 * 3).fill(128) });
+  const used = plan.outputArgs.join(' ');
+  if (result.code !== 0) return `refuses the decode options this project uses (${used}): ${checkFailure(result)}`;
+  const expected = 2 * 8 * 6 * 3;
+  if (result.stdout.length !== expected) {
+    return `the decode options this project uses (${used}) gave ${result.stdout.length} bytes instead of ${expected}`;
+  }
+  return undefined;
+}
+
+/** ffprobe's JSON stream list of one raw frame; a problem, or undefined when it lists the 16x12 video stream. */
+async function checkFfprobeJson(timeoutSeconds: number): Promise<string | undefined> {
+  const args = [
+    ...['-v', 'error', '-print_format', 'json', '-show_streams', '-show_format'],
+    ...['-f', 'rawvideo', '-pixel_format', 'rgb24', '-video_size', '16x12', '-framerate', '25', '-i', 'pipe:0'],
+  ];
+  const result = await runToolForOutput('ffprobe', args, { timeoutSeconds, input: new Uint8Array(16 * 12 * 3) });
+  const used = '-print_format json -show_streams -show_format';
+  if (result.code !== 0) return `refuses the probe options this project uses (${used}): ${checkFailure(result)}`;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(result.stdout.toString('utf8'));
+  } catch {
+    return `printed no JSON for ${used}`;
+  }
+  const data = probeDataSchema.safeParse(raw);
+  const stream = data.success ? probeStreamSchema.safeParse(data.data.streams[0]) : undefined;
+  if (!stream?.success || stream.data.codec_type !== 'video' || stream.data.width !== 16 || stream.data.height !== 12) {
+    return `its ${used} output lists no 16x12 video stream for a raw test frame`;
+  }
+  return undefined;
 }
 
 /**
@@ -307,7 +638,7 @@ export async function decodeFrames(file: string, options: DecodeFramesOptions): 
   } catch (error) {
     failure = error;
   }
-  if (failure instanceof FfmpegUnavailable) throw failure;
+  if (failure instanceof FfmpegToolsError) throw failure;
   return assembleDecoded(file, options, plan.unique, assembler, failure);
 }
 
@@ -365,7 +696,7 @@ export async function decodeFramesBatch(requests: readonly DecodeRequest[]): Pro
   } catch (error) {
     failure = error;
   }
-  if (failure instanceof FfmpegUnavailable) throw failure;
+  if (failure instanceof FfmpegToolsError) throw failure;
   for (const [k, i] of readable.entries()) {
     results[i] =
       failure === undefined && assemblers[k].completeFrames > 0
@@ -410,9 +741,11 @@ function assembleDecoded(
 ): DecodedFrames {
   const { indices, width, height } = options;
   const got = assembler.completeFrames;
+  if (got === 0 && failure === undefined) {
+    throw new NoFramesDecodedError(file, `cannot decode frames [${unique.join(', ')}]: no frames decoded`);
+  }
   if (got === 0 || failure instanceof FfmpegTimeout) {
-    const reason = failure === undefined ? 'no frames decoded' : ffmpegReason(failure);
-    throw new VideoDecodeError(file, `cannot decode frames [${unique.join(', ')}]: ${reason}`);
+    throw new VideoDecodeError(file, `cannot decode frames [${unique.join(', ')}]: ${ffmpegReason(failure)}`);
   }
   const frameSize = width * height * 3;
   const decoded = assembler.frames();
@@ -497,23 +830,11 @@ export async function encodeRawVideos(clips: readonly RawVideoClip[], signal?: A
   clips.forEach(({ options, file }, k) => args.push('-map', `${k}:v:0`, ...encoderOutputArgs(options, file), temps[k]));
   for (const { file } of clips) mkdirSync(path.dirname(file), { recursive: true });
   const removeTemps = () => Promise.all(temps.map((temp) => fs.rm(temp, { force: true })));
-  const child = spawn(ffmpegBinary(), args, { stdio: ['ignore', 'ignore', 'pipe', ...clips.map(() => 'pipe' as const)], detached: true });
-  const kill = () => {
-    try {
-      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-    } catch {
-      child.kill('SIGKILL');
-    }
-  };
-  signal?.addEventListener('abort', kill);
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString('utf8')).slice(-4000);
-  });
-  const exited = new Promise<Error | undefined>((resolve) => {
-    child.on('error', (error) => resolve(new FfmpegUnavailable(`cannot run ${ffmpegBinary()}: ${error.message}`)));
-    child.on('close', (code, exitSignal) => resolve(code === 0 ? undefined : new Error(`ffmpeg exited with ${exitSignal ?? `code ${code}`}\n${stderr}`)));
-  });
+  const { child, exited } = startTool('ffmpeg', args, { stdout: 'ignore', extraPipes: clips.length, signal });
+  const outcome = exited.then(
+    ({ code, signal: exitSignal, stderr }) => (code === 0 ? undefined : new Error(`ffmpeg exited with ${exitSignal ?? `code ${code}`}\n${stderr}`)),
+    (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
+  );
   clips.forEach(({ frames }, k) => {
     const pipe = child.stdio[3 + k] as NodeJS.WritableStream & { on(event: 'error', listener: () => void): void };
     // A dead ffmpeg closes the pipes: the write errors are the exit's consequence, reported through it.
@@ -521,11 +842,10 @@ export async function encodeRawVideos(clips: readonly RawVideoClip[], signal?: A
     for (const frame of frames) pipe.write(Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength));
     pipe.end();
   });
-  const failure = await exited;
-  signal?.removeEventListener('abort', kill);
+  const failure = await outcome;
   if (failure || signal?.aborted) {
     await removeTemps();
-    if (failure instanceof FfmpegUnavailable) throw failure;
+    if (failure instanceof FfmpegToolsError) throw failure;
     throw new VideoDecodeError(clips[0].file, signal?.aborted ? 'encoding aborted' : `encoding failed: ${ffmpegReason(failure)}`);
   }
   try {

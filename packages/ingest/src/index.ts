@@ -12,3 +12,5 @@ export * from './loader';
 export * as videoFixtures from './testing/make-videos';
 export * from './video-file';
 export * from './clip-availability';
+/** Secondary surface for tests (this and other packages): ffmpeg/ffprobe stand-in scripts (old, refusing, hanging). */
+export * as toolFixtures from './testing/fake-tools';

@@ -2,8 +2,9 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { a2dConfigSchema, DatasetError, Rng, type Clip, type DataConfig } from '@a2d/core';
-import { DataLoader, type Batch, type DataLoaderOptions } from './loader';
+import { AllVideosFailedError, DataLoader, type Batch, type DataLoaderOptions } from './loader';
 import type { VideoRecord } from './records';
+import { withEnv, writeFakeFfmpeg } from './testing/fake-tools';
 import { fixtureRecord, readFrameNumbers, writeFixtureDataset, type FixtureClip } from './testing/make-videos';
 
 const temporal = a2dConfigSchema.parse({}).augment.temporal;
@@ -200,6 +201,29 @@ describe('DataLoader', () => {
       [3, 4, 16, 16, 3],
     ]);
     expect(batches[0].frames.length).toBe(3 * 4 * 16 * 16 * 3);
+  });
+
+  it('stops the epoch loudly when every video fails the same way (an ffmpeg without -fps_mode)', async () => {
+    const old = writeFakeFfmpeg(path.join(root, 'tools', 'ffmpeg-without-fps-mode'), { refuseOptions: ['-fps_mode'] });
+    const goodRecords = records.filter((record) => good.includes(record.videoId));
+    const broken = loader({ data: dataConfig(), records: goodRecords });
+    const error = await withEnv({ FFMPEG_PATH: old }, () => collect(broken.batches(0))).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AllVideosFailedError);
+    expect(error).toMatchObject({ epoch: 0, failed: good.length });
+    expect((error as Error).message).toMatch(/^all 7 videos failed to load the same way in epoch 1: cannot decode frames \[\.\.\.\]: ffmpeg exited with code 1 \(Error splitting the argument list: Option not found\)/);
+    expect((error as Error).message.split('\n')).toHaveLength(1);
+    expect(broken.skipped).toHaveLength(good.length); // still listed, as for any skip
+
+    // Every video missing is the same way too; a single video failing, or failures of different kinds, are not.
+    const missing = records.filter((record) => ['missing', 'nope'].includes(record.videoId)).concat(fixtureRecord('nope', 11, 10));
+    await expect(collect(loader({ data: dataConfig(), records: missing }).batches(0))).rejects.toThrow(/all 2 videos failed to load the same way in epoch 1: file not found/);
+    const lone = loader({ data: dataConfig(), records: missing.slice(0, 1) });
+    expect(await collect(lone.batches(0))).toEqual([]);
+    expect(lone.skipped).toHaveLength(1);
+    const mixed = records.filter((record) => ['corrupt', 'empty', 'audio', 'missing'].includes(record.videoId));
+    const mixedLoader = loader({ data: dataConfig(), records: mixed });
+    expect(await collect(mixedLoader.batches(0))).toEqual([]);
+    expect(mixedLoader.skipped).toHaveLength(4);
   });
 
   it('refuses records whose action is none', () => {

@@ -9,10 +9,13 @@
  * `loader.prefetch` batches ahead of the batch the consumer holds.
  *
  * Robustness: a video that cannot be decoded is skipped with a warning, listed once in `skipped`, and its place
- * is taken by the following videos; it is not retried in later epochs.
+ * is taken by the following videos; it is not retried in later epochs. When every video of an epoch (two or more)
+ * fails, all for the same reason, the epoch throws `AllVideosFailedError` instead of ending with no batch: that is
+ * a broken ffmpeg or a wrong folder, not a dataset of bad videos.
  */
 import path from 'node:path';
 import {
+  A2dError,
   actionIndexOf,
   actorIndexOf,
   DatasetError,
@@ -48,6 +51,33 @@ export interface SkippedVideo {
   videoId: string;
   file: string;
   reason: string;
+}
+
+/**
+ * Every video of an epoch failed to load, all in the same way (`reason`, with the file and frame numbers left
+ * out): a broken or too-old ffmpeg/ffprobe, or a wrong dataset folder, rather than bad videos.
+ */
+export class AllVideosFailedError extends A2dError {
+  constructor(
+    /** 0-based epoch. */
+    readonly epoch: number,
+    /** Videos that failed: all the epoch tried. */
+    readonly failed: number,
+    /** The common reason (see `decodeFailureSignature`). */
+    readonly reason: string,
+    /** One of the videos, with its own full reason. */
+    readonly example: SkippedVideo,
+  ) {
+    super(
+      `all ${failed} videos failed to load the same way in epoch ${epoch + 1}: ${reason} (e.g. ${example.file}: ${example.reason}); ` +
+        'check ffmpeg/ffprobe (FFMPEG_PATH, FFPROBE_PATH) and data.root / data.clipsDir',
+    );
+  }
+}
+
+/** A decode failure's reason without what differs from video to video (its file, frame numbers): "the same way". */
+export function decodeFailureSignature(error: VideoDecodeError): string {
+  return error.reason.split(error.file).join('<file>').replace(/\[[\d,\s]*\]/g, '[...]');
 }
 
 /** Where loader warnings go (default: console). */
@@ -171,6 +201,9 @@ export class DataLoader {
     let position = startPosition;
     // Clips before the start are never loaded: `loads` is indexed by clip, and `pump` appends from here.
     loads.length = clipsOf(startPosition);
+    // Videos of this call that loaded, and the failures of those that did not (for `AllVideosFailedError`).
+    let loadedVideos = 0;
+    const epochFailures: { videoId: string; error: VideoDecodeError }[] = [];
     while (position < order.length) {
       windowEnd = Math.max(windowEnd, clipsOf(position) + (1 + prefetch) * perBatch * views);
       pump();
@@ -183,13 +216,22 @@ export class DataLoader {
         const failure = outcomes.find((outcome): outcome is { error: VideoDecodeError } => 'error' in outcome);
         if (failure) {
           this.recordFailure(video, failure.error);
+          epochFailures.push({ videoId: video.record.videoId, error: failure.error });
           continue;
         }
+        loadedVideos++;
         members.push({ video, clips: outcomes.map((outcome) => (outcome as { clip: Clip }).clip) });
       }
       if (members.length === 0) break;
       if (members.length < perBatch && dropLast && this.options.mode === 'train') break;
       yield assembleBatch(members, batchSize, position);
+    }
+    if (loadedVideos === 0 && epochFailures.length >= 2) {
+      const [{ videoId, error: first }] = epochFailures;
+      const reason = decodeFailureSignature(first);
+      if (epochFailures.every(({ error }) => decodeFailureSignature(error) === reason)) {
+        throw new AllVideosFailedError(epoch, epochFailures.length, reason, { videoId, file: first.file, reason: first.reason });
+      }
     }
   }
 

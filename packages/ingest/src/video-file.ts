@@ -17,6 +17,8 @@ export const UNLABELLED_VIDEO_LABEL = 11;
 export interface VideoFileRecordOptions {
   /** A folder the caller owns (and removes): holds `<name>.mp4` for a file not named `*.mp4`. */
   linkDir: string;
+  /** ffprobe's time limit (default: `probeVideo`'s, 120 s). */
+  timeoutSeconds?: number;
 }
 
 /** A video file seen as a dataset of one video. */
@@ -36,7 +38,7 @@ export interface VideoFileRecord {
  * `VideoDecodeError` naming `file`.
  */
 export async function videoFileRecord(file: string, options: VideoFileRecordOptions): Promise<VideoFileRecord> {
-  const probe = await probeVideo(file);
+  const probe = await probeVideo(file, { timeoutSeconds: options.timeoutSeconds });
   const base = path.basename(file);
   const isMp4 = base.endsWith('.mp4') && base.length > '.mp4'.length;
   const videoId = isMp4 ? base.slice(0, -'.mp4'.length) : base.replace(/\.[^.]+$/, '') || base;

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { tf } from '@a2d/engine';
 import { actionIndexOf, actorIndexOf, modelConfigSchema, NUM_ACTIONS, NUM_ACTORS, parseConfig, VIDEO_LEVEL_LABELS, type ModelConfig, type Rng } from '@a2d/core';
 import { fileSystemIO } from './backbones/file-system-io';
+import { MODEL_FORMAT_VERSION, upgradingLoader } from './checkpoint-upgrade';
 import { layerSeed } from './layer-seed';
 import { SeededDropout } from './seeded-dropout';
 import { applySymbolic } from './symbolic-layer-output';
@@ -62,7 +63,7 @@ export class OneStepModel {
     const config = parseConfig(modelConfigSchema, options.config, 'model');
     const metadata: OneStepModelMetadata = {
       format: 'a2d-one-step-model',
-      version: 1,
+      version: MODEL_FORMAT_VERSION,
       config,
       inputSize: options.inputSize,
       numFrames: options.numFrames ?? null,
@@ -81,9 +82,9 @@ export class OneStepModel {
     return new OneStepModel(tf.model({ name: 'one_step', inputs: frames, outputs: logits }), metadata);
   }
 
-  /** Loads a model saved by `save`. */
+  /** Loads a model saved by `save`; a version-1 checkpoint is upgraded as `TwoStepModel.load` does. */
   static async load(source: string | tf.io.IOHandler): Promise<OneStepModel> {
-    const network = await tf.loadLayersModel(typeof source === 'string' ? fileSystemIO(source) : source, { strict: true });
+    const network = await tf.loadLayersModel(upgradingLoader(typeof source === 'string' ? fileSystemIO(source) : source), { strict: true });
     const parsed = oneStepModelMetadataSchema.safeParse(network.getUserDefinedMetadata());
     if (!parsed.success) {
       network.dispose();

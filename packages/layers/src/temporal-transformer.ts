@@ -27,7 +27,7 @@ export interface TemporalTransformerOptions {
   attentionDropout: number;
   /** Stochastic depth of the last block (earlier blocks get linearly less, the first none). */
   dropPathRate: number;
-  /** Clipping distance of the relative-position bias. */
+  /** Clipping distance of the relative-position bias (the table stops earlier when a static T - 1 is smaller). */
   maxRelativeDistance: number;
   /** Model seed; each layer derives its own from it and its name. */
   seed: number;
@@ -62,6 +62,8 @@ export function temporalTransformer(tokens: tf.SymbolicTensor, options: Temporal
       name: `${prefix}/attention`,
       numHeads: options.numHeads,
       maxRelativeDistance: options.maxRelativeDistance,
+      // A static clip length bounds the distances: the bias table then holds only those it can see.
+      maxSequenceLength: tokens.shape[1] ?? null,
       attentionDropout: options.attentionDropout,
       seed: seed(`${prefix}/attention`),
     });

@@ -85,6 +85,12 @@ describe('TwoStepModel', () => {
       })
       .map((variable) => variable.name);
     expect(silent).toEqual([]);
+    // Attention weights, element by element: none is dead (a key bias the softmax cancels, an unreachable table column).
+    const deadAttention = variables
+      .filter((variable) => /attention\//.test(variable.name))
+      .filter((variable) => tf.tidy(() => tf.min(tf.abs(grads[variable.name])).dataSync()[0]) < 1e-6)
+      .map((variable) => variable.name);
+    expect(deadAttention).toEqual([]);
     expect(variables.some((v) => v.name.startsWith('action_backbone/')) && variables.some((v) => v.name.startsWith('actor_backbone/'))).toBe(true);
     tf.dispose([value, ...Object.values(grads)]);
 
@@ -185,6 +191,73 @@ describe('TwoStepModel', () => {
       }
       expect(() => model.conditioningForTraining(logits, [1], 0, new Rng(0))).toThrow(/actionLogits: expected \[1, 8\]/);
       logits.dispose();
+    });
+
+    it('leaves no tensor behind in any public call, once the caller disposes what it returns', async () => {
+      const condition = oneHot([3, 5]);
+      const expectNoLeak = (use: () => object) => {
+        const before = tf.memory().numTensors;
+        tf.dispose(use() as tf.TensorContainer);
+        expect(tf.memory().numTensors).toBe(before);
+      };
+      expectNoLeak(() => model.forward(clips, condition));
+      expectNoLeak(() => model.forward(clips, condition, true));
+      expectNoLeak(() => model.encode(clips));
+      const encoded = model.encode(clips, true);
+      expectNoLeak(() => model.actorLogits(encoded, condition, true));
+      // every conditioning path, the step-1 prediction fed (progress 1) or not (progress 0)
+      for (const mode of ['ground-truth', 'predicted', 'scheduled'] as const) {
+        const conditioned = TwoStepModel.create({ config: smallConfig({ conditioning: { ...model.config.conditioning, mode } }), inputSize: size, rng: new Rng(mode) });
+        for (const progress of [0, 1]) {
+          expectNoLeak(() => conditioned.conditioningForTraining(encoded.actionLogits, [1, 4], progress, new Rng(progress)));
+        }
+        conditioned.dispose();
+      }
+      tf.dispose([encoded.actionLogits, encoded.actionTokens, encoded.actorTokens]);
+      expectNoLeak(() => model.predict(clips));
+      expectNoLeak(() => model.predictConstrained(clips));
+      expectNoLeak(() => model.predictConstrained(clips, NUM_ACTIONS));
+      let before = tf.memory().numTensors;
+      expect(model.countParams()).toBeGreaterThan(0);
+      expect(model.trainableVariables.length).toBeGreaterThan(0); // the model's own variables: not to dispose
+      expect(tf.memory().numTensors).toBe(before);
+      const saved = await inMemory((handler) => model.save(handler));
+      expect(tf.memory().numTensors).toBe(before);
+      before = tf.memory().numTensors;
+      const loaded = await TwoStepModel.load(tf.io.fromMemory(saved));
+      loaded.dispose();
+      expect(tf.memory().numTensors).toBe(before);
+      condition.dispose();
+    });
+
+    it('reports the action step 2 was conditioned on where float32 probabilities tie but the logits do not', () => {
+      const tied = TwoStepModel.create({ config: smallConfig(), inputSize: size, rng: new Rng('near-tie') });
+      // step 1's logits = the head's bias for every clip: actions 2 and 5 one float32 step apart
+      const low = Math.fround(0.1);
+      const high = new Float32Array(new Int32Array([new Int32Array(new Float32Array([low]).buffer)[0] + 1]).buffer)[0];
+      const head = tied.network.full.getLayer('action_logits');
+      head.setWeights([tf.zerosLike(head.getWeights()[0]), tf.tensor1d([0, 0, low, 0, 0, high, 0, 0])]);
+      const logits = tf.tidy(() => tied.forward(clips, oneHot([0, 0])).actionLogits.arraySync());
+      const probabilities = tf.tidy(() => softmaxRows(tied.forward(clips, oneHot([0, 0])).actionLogits));
+      expect(logits[0][5]).toBeGreaterThan(logits[0][2]);
+      expect(probabilities[0][5]).toBe(probabilities[0][2]);
+
+      const actorsUnder = (action: number) => tf.tidy(() => softmaxRows(tied.forward(clips, oneHot([action, action])).actorLogits));
+      const [under2, under5] = [actorsUnder(2), actorsUnder(5)];
+      expect(Math.max(...under2[0].map((p, actor) => Math.abs(p - under5[0][actor])))).toBeGreaterThan(1e-4);
+      const predictions = tied.predict(clips);
+      predictions.forEach((prediction, clip) => {
+        expect(prediction.action).toBe(5);
+        prediction.actorProbabilities.forEach((p, actor) => expect(p).toBeCloseTo(under5[clip][actor], 6));
+      });
+      // constrained decoding ranks by the same logits: its top candidate is predict's action
+      const constrained = tied.predictConstrained(clips, 2);
+      expect(constrained.map((c) => c.candidates.map((candidate) => candidate.action))).toEqual([
+        [5, 2],
+        [5, 2],
+      ]);
+      expect(constrained.map((c) => c.sequential)).toEqual(predictions);
+      tied.dispose();
     });
 
     it('saves to a folder and reloads to exactly the same outputs, config included', async () => {

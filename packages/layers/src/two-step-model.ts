@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { tf } from '@a2d/engine';
 import { modelConfigSchema, NUM_ACTIONS, parseConfig, type ModelConfig, type Rng } from '@a2d/core';
 import { fileSystemIO } from './backbones/file-system-io';
+import { MODEL_FORMAT_VERSION, upgradingLoader } from './checkpoint-upgrade';
 import { decodeConstrained, type ActionCandidate, type DecodedPair } from './constrained-decoding';
 import { chooseConditioningActions, type ConditioningChoice } from './scheduled-sampling';
 import { TwoStepModelError } from './two-step-model-error';
@@ -16,7 +17,8 @@ import { buildTwoStepNetwork, twoStepNetworkOf, type TwoStepNetwork } from './tw
 /** What a saved model records about itself (the LayersModel's user-defined metadata). */
 export const twoStepModelMetadataSchema = z.object({
   format: z.literal('a2d-two-step-model'),
-  version: z.literal(1),
+  /** 2 since the attention layers lost their dead weights; `load` upgrades version 1 (see `checkpoint-upgrade.ts`). */
+  version: z.literal(MODEL_FORMAT_VERSION),
   config: modelConfigSchema,
   /** Side of the square input frames. */
   inputSize: z.number().int().positive(),
@@ -67,7 +69,7 @@ export interface TrainingConditioning extends ConditioningChoice {
 
 /** Sequential decoding of one clip. */
 export interface TwoStepPrediction {
-  /** Action class index: step 1's argmax. */
+  /** Action class index: the argmax of step 1's logits, the action step 2 was conditioned on. */
   action: number;
   /** Actor class index: step 2's argmax given `action`. */
   actor: number;
@@ -95,6 +97,15 @@ function argMaxOf(values: readonly number[]): number {
   return best;
 }
 
+/**
+ * A clip's actions ranked by step 1's logits, highest first (ties: lower index first, as `tf.argMax` breaks them).
+ * Logits, not probabilities: float32 softmax can tie where the logits do not, and the top action must be the one
+ * `predict` conditions step 2 on.
+ */
+function actionOrder(logits: readonly number[]): number[] {
+  return logits.map((_, action) => action).sort((a, b) => logits[b] - logits[a] || a - b);
+}
+
 /** The two-step actor-action classifier. */
 export class TwoStepModel {
   private constructor(
@@ -109,7 +120,7 @@ export class TwoStepModel {
     const config = parseConfig(modelConfigSchema, options.config, 'model');
     const metadata: TwoStepModelMetadata = {
       format: 'a2d-two-step-model',
-      version: 1,
+      version: MODEL_FORMAT_VERSION,
       config,
       inputSize: options.inputSize,
       numFrames: options.numFrames ?? null,
@@ -123,9 +134,12 @@ export class TwoStepModel {
     return new TwoStepModel(buildTwoStepNetwork({ ...metadata, config }), metadata);
   }
 
-  /** Loads a model saved by `save`: from a folder (or its model.json) or through any `IOHandler`. */
+  /**
+   * Loads a model saved by `save`: from a folder (or its model.json) or through any `IOHandler`. A version-1
+   * checkpoint loads with its never-learning attention weights dropped (outputs unchanged; see `checkpoint-upgrade.ts`).
+   */
   static async load(source: string | tf.io.IOHandler): Promise<TwoStepModel> {
-    const full = await tf.loadLayersModel(typeof source === 'string' ? fileSystemIO(source) : source, { strict: true });
+    const full = await tf.loadLayersModel(upgradingLoader(typeof source === 'string' ? fileSystemIO(source) : source), { strict: true });
     const parsed = twoStepModelMetadataSchema.safeParse(full.getUserDefinedMetadata());
     if (!parsed.success) {
       full.dispose();
@@ -196,29 +210,31 @@ export class TwoStepModel {
     if (actionLogits.rank !== 2 || actionLogits.shape[0] !== groundTruthActions.length || actionLogits.shape[1] !== NUM_ACTIONS) {
       throw new TwoStepModelError('actionLogits', `expected [${groundTruthActions.length}, ${NUM_ACTIONS}], got [${actionLogits.shape.join(', ')}]`);
     }
-    const choice = chooseConditioningActions(
-      this.config.conditioning,
-      groundTruthActions,
-      () => Array.from(tf.tidy(() => tf.argMax(actionLogits, 1)).dataSync()),
-      epochProgress,
-      rng,
-    );
+    const predictedActions = (): number[] => {
+      const actions = tf.argMax(actionLogits, 1);
+      const values = Array.from(actions.dataSync());
+      actions.dispose();
+      return values;
+    };
+    const choice = chooseConditioningActions(this.config.conditioning, groundTruthActions, predictedActions, epochProgress, rng);
     return { ...choice, conditionAction: oneHotActions(choice.actions) };
   }
 
-  /** Sequential inference: step 1's argmax conditions step 2. */
+  /** Sequential inference: step 1's argmax (of its logits) conditions step 2 and is the reported action. */
   predict(frames: tf.Tensor5D): TwoStepPrediction[] {
-    const [actionProbabilities, actorProbabilities] = tf.tidy(() => {
+    const [actions, actionProbabilities, actorProbabilities] = tf.tidy(() => {
       const encoded = this.encode(frames);
-      const actions = tf.argMax(encoded.actionLogits, 1);
-      const conditionAction = tf.oneHot(actions, NUM_ACTIONS).toFloat() as tf.Tensor2D;
-      return [tf.softmax(encoded.actionLogits), tf.softmax(this.actorLogits(encoded, conditionAction))];
+      // One argmax, read back as the reported action: float32 probabilities can tie where the logits do not.
+      const argMax = tf.argMax(encoded.actionLogits, 1);
+      const conditionAction = tf.oneHot(argMax, NUM_ACTIONS).toFloat() as tf.Tensor2D;
+      return [argMax, tf.softmax(encoded.actionLogits), tf.softmax(this.actorLogits(encoded, conditionAction))];
     });
+    const chosen = Array.from(actions.dataSync());
     const actionRows = actionProbabilities.arraySync() as number[][];
     const actorRows = actorProbabilities.arraySync() as number[][];
-    tf.dispose([actionProbabilities, actorProbabilities]);
+    tf.dispose([actions, actionProbabilities, actorProbabilities]);
     return actionRows.map((actionRow, clip) => ({
-      action: argMaxOf(actionRow),
+      action: chosen[clip],
       actor: argMaxOf(actorRows[clip]),
       actionProbabilities: actionRow,
       actorProbabilities: actorRows[clip],
@@ -227,7 +243,8 @@ export class TwoStepModel {
 
   /**
    * Constrained decoding: step 2 runs for each of step 1's `topK` most probable actions (one batched pass over the
-   * cached tokens) and the valid A2D pair maximizing p(action) * p(actor | action) is kept.
+   * cached tokens) and the valid A2D pair maximizing p(action) * p(actor | action) is kept. Actions are ranked by
+   * their logits, so the top candidate is `predict`'s action even where float32 probabilities tie.
    */
   predictConstrained(frames: tf.Tensor5D, topK = this.config.constrainedDecoding.topK): ConstrainedPrediction[] {
     if (!Number.isInteger(topK) || topK < 1 || topK > NUM_ACTIONS) {
@@ -236,8 +253,9 @@ export class TwoStepModel {
     const encoded = this.encode(frames);
     try {
       const actionRows = tf.tidy(() => tf.softmax(encoded.actionLogits).arraySync() as number[][]);
+      const logitRows = encoded.actionLogits.arraySync();
       const batch = actionRows.length;
-      const ranked = actionRows.map((row) => row.map((_, action) => action).sort((a, b) => row[b] - row[a] || a - b).slice(0, topK));
+      const ranked = logitRows.map((row) => actionOrder(row).slice(0, topK));
       // Row rank * batch + clip holds the clip's rank-th action.
       const conditions = Array.from({ length: topK * batch }, (_, row) => ranked[row % batch][Math.floor(row / batch)]);
       const actorRows = tf.tidy(() => {

@@ -86,6 +86,78 @@ describe('crossEntropy', () => {
     expect(values).toEqual([0.5, -0.5, 0, 0, 0, 0].map((v) => expect.closeTo(v, 6)));
   });
 
+  describe('a -Inf logit (a masked class, as constrained decoding makes)', () => {
+    const masked = [
+      [2, -Infinity, 0.5, 1],
+      [0.3, 1.2, -Infinity, -Infinity],
+    ];
+    const maskedLabels = [0, 1];
+    /** The rows with their masked columns removed, and the labels re-indexed to match. */
+    const unmaskedRows = masked.map((row) => row.filter((v) => v !== -Infinity));
+    const unmaskedLabels = maskedLabels.map((y, i) => masked[i].slice(0, y).filter((v) => v !== -Infinity).length);
+
+    it('adds nothing off the target: PyTorch F.cross_entropy value and gradient, finite for soft targets too', () => {
+      const x = tf.tensor2d(masked);
+      const y = tf.tensor1d(maskedLabels, 'int32');
+      // torch 1.13.1: F.cross_entropy(x, y) and x.grad after backward()
+      expect(crossEntropy(x, y).dataSync()[0]).toBeCloseTo(0.40276134, 6);
+      const gradient = Array.from(tf.grad((z: tf.Tensor) => crossEntropy(z as tf.Tensor2D, y))(x).dataSync());
+      const torchGradient = [-0.18573415, 0, 0.07012219, 0.11561194, 0.14452523, -0.14452526, 0, 0];
+      expect(gradient).toEqual(torchGradient.map((v) => expect.closeTo(v, 6)));
+      // PyTorch returns NaN for probability targets here (0 * -Inf); 0 * log 0 counts 0.
+      const soft = tf.tensor2d([
+        [0.7, 0, 0.3, 0],
+        [0, 1, 0, 0],
+      ]);
+      const expected = (-(0.7 * logSoftmaxRow(unmaskedRows[0])[0] + 0.3 * logSoftmaxRow(unmaskedRows[0])[1]) - logSoftmaxRow(unmaskedRows[1])[1]) / 2;
+      expect(crossEntropy(x, soft, { classWeights: [1, 1, 1, 1] }).dataSync()[0]).toBeCloseTo(expected, 6);
+      const softGradient = Array.from(tf.grad((z: tf.Tensor) => crossEntropy(z as tf.Tensor2D, soft))(x).dataSync());
+      expect(softGradient.every(Number.isFinite)).toBe(true);
+      expect([1, 6, 7].map((i) => softGradient[i])).toEqual([0, 0, 0]);
+    });
+
+    it('gets no smoothing mass: smoothing equals smoothing the rows with the masked classes removed', () => {
+      const eps = 0.1;
+      const x = tf.tensor2d(masked);
+      const y = tf.tensor1d(maskedLabels, 'int32');
+      const loss = crossEntropy(x, y, { labelSmoothing: eps }).dataSync()[0];
+      // torch 1.13.1 gives +Inf for `masked` (eps / C on the -Inf classes); on the reduced rows it gives these.
+      expect(loss).toBeCloseTo((0.5477021 + 0.3861539) / 2, 6);
+      const perRow = unmaskedRows.map((row, i) =>
+        crossEntropy(tf.tensor2d([row]), tf.tensor1d([unmaskedLabels[i]], 'int32'), { labelSmoothing: eps }).dataSync()[0],
+      );
+      expect(loss).toBeCloseTo((perRow[0] + perRow[1]) / 2, 6);
+      // the gradient: finite, 0 on the masked classes, the reduced rows' gradient elsewhere
+      const gradient = Array.from(tf.grad((z: tf.Tensor) => crossEntropy(z as tf.Tensor2D, y, { labelSmoothing: eps }))(x).dataSync());
+      const reduced = unmaskedRows.flatMap((row, i) =>
+        Array.from(tf.grad((z: tf.Tensor) => crossEntropy(z as tf.Tensor2D, tf.tensor1d([unmaskedLabels[i]], 'int32'), { labelSmoothing: eps }))(tf.tensor2d([row])).dataSync()),
+      );
+      const unmaskedGradient = gradient.filter((_, i) => masked[Math.floor(i / 4)][i % 4] !== -Infinity);
+      expect([1, 6, 7].map((i) => gradient[i])).toEqual([0, 0, 0]);
+      expect(unmaskedGradient).toEqual(reduced.map((v) => expect.closeTo(v / 2, 6)));
+    });
+
+    it('on the target itself is an honest +Inf', () => {
+      expect(crossEntropy(tf.tensor2d(masked), tf.tensor1d([1, 0], 'int32')).dataSync()[0]).toBe(Infinity);
+    });
+  });
+
+  it('rejects class indices outside 0..C-1 or not integers, and negative soft targets, instead of a silent 0', () => {
+    const x = tf.tensor2d(logits);
+    expect(() => crossEntropy(x, tf.tensor1d([0, 3, 1, 2], 'int32'))).toThrow(LossInputError);
+    expect(() => crossEntropy(x, tf.tensor1d([0, 3, 1, 2], 'int32'))).toThrow(/targets: expected class indices 0..2, got 3 at row 1/);
+    expect(() => crossEntropy(x, tf.tensor1d([0, 1, -1, 2], 'int32'))).toThrow(/got -1 at row 2/);
+    expect(() => crossEntropy(x, tf.tensor1d([0, 1.5, 1, 2], 'float32'))).toThrow(/got 1.5 at row 1/);
+    const negative = tf.tensor2d([
+      [1.2, -0.2, 0],
+      [0, 0, 1],
+      [0, 0, 1],
+      [0, 1, 0],
+    ]);
+    expect(() => crossEntropy(x, negative)).toThrow(/targets: expected finite non-negative soft targets, got -0.2\d* at row 0, class 1/);
+    expect(() => crossEntropy(x, tf.tensor2d([[NaN, 1, 0], [0, 0, 1], [0, 0, 1], [0, 1, 0]]))).toThrow(LossInputError);
+  });
+
   it('rejects logits of the wrong rank and targets of the wrong shape, naming the argument', () => {
     expect(() => crossEntropy(tf.tensor1d([1, 2]) as unknown as tf.Tensor2D, tf.tensor1d([0], 'int32'))).toThrow(
       /logits: expected rank-2/,

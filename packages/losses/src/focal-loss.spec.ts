@@ -74,6 +74,44 @@ describe('focalLoss', () => {
     }
   });
 
+  it('adds nothing for a -Inf logit off the target: finite value and gradient, equal to the row without that class', () => {
+    const masked = tf.tensor2d([
+      [2, -Infinity, 0.5],
+      [-Infinity, 0.3, 1.2],
+    ]);
+    const target = tf.tensor1d([0, 2], 'int32');
+    const reduced = tf.tensor2d([
+      [2, 0.5],
+      [0.3, 1.2],
+    ]);
+    const reducedTarget = tf.tensor1d([0, 1], 'int32');
+    for (const gamma of [0, 0.5, 2]) {
+      for (const labelSmoothing of [0, 0.1]) {
+        const options = { gamma, labelSmoothing };
+        const loss = value(focalLoss(masked, target, { ...options, alpha: [0.5, 1, 2] }));
+        expect(Number.isFinite(loss)).toBe(true);
+        // alpha of the masked classes drops out; the reduced rows keep alpha 0.5 and 2 for their remaining classes
+        const reducedLoss = (value(focalLoss(reduced.slice(0, 1), reducedTarget.slice(0, 1), { ...options, alpha: [0.5, 2] })) +
+          value(focalLoss(reduced.slice(1, 1), reducedTarget.slice(1, 1), { ...options, alpha: [1, 2] }))) / 2;
+        expect(loss).toBeCloseTo(reducedLoss, 6);
+        const gradient = Array.from(tf.grad((z: tf.Tensor) => focalLoss(z as tf.Tensor2D, target, options))(masked).dataSync());
+        expect(gradient.every(Number.isFinite)).toBe(true);
+        expect([gradient[1], gradient[3]]).toEqual([0, 0]);
+      }
+    }
+    // by hand: gamma 2, no smoothing, -(1 - p_y)^2 log p_y over the unmasked classes
+    const expected = [[2, 0.5, 0], [0.3, 1.2, 1]].reduce((sum, [a, b, y]) => {
+      const p = softmaxRow([a, b])[y];
+      return sum - Math.pow(1 - p, 2) * Math.log(p);
+    }, 0) / 2;
+    expect(value(focalLoss(masked, target, { gamma: 2 }))).toBeCloseTo(expected, 6);
+  });
+
+  it('rejects class indices outside 0..C-1 and negative soft targets', () => {
+    expect(() => focalLoss(x(), tf.tensor1d([0, 2, 3], 'int32'))).toThrow(/targets: expected class indices 0..2, got 3 at row 2/);
+    expect(() => focalLoss(x(), tf.tensor2d([[1, 0, 0], [0, 1.5, -0.5], [0, 0, 1]]))).toThrow(LossInputError);
+  });
+
   it('rejects a negative gamma, a negative alpha and an alpha of the wrong length', () => {
     expect(() => focalLoss(x(), y(), { gamma: -1 })).toThrow(/gamma: expected a finite number >= 0, got -1/);
     expect(() => focalLoss(x(), y(), { alpha: -0.5 })).toThrow(LossInputError);

@@ -5,7 +5,7 @@
  */
 import { tf } from '@a2d/engine';
 import { batchMean } from './batch-reduction';
-import { checkPerClass, logitsShape, smoothTargets, targetDistribution, type ClassTargets } from './class-targets';
+import { checkPerClass, logitsShape, logProbsWhereCounted, smoothTargets, targetDistribution, type ClassTargets } from './class-targets';
 import { LossInputError } from './loss-input-error';
 
 /**
@@ -28,7 +28,9 @@ export interface FocalLossOptions {
 
 /**
  * Mean over the batch of `-sum_c alpha_c w_c q_c (1 - p_c)^gamma log p_c`, `p = softmax(logits)`, `q` the smoothed
- * targets. `logits` `[B, C]`, `targets` class indices `[B]` or soft `[B, C]`. Returns a new scalar the caller owns.
+ * targets, a term of factor `alpha_c w_c q_c = 0` counting 0 (so a -Inf logit off the target adds nothing). `logits`
+ * `[B, C]`, `targets` class indices `[B]` or soft `[B, C]`, checked as `crossEntropy` checks them. Returns a new
+ * scalar the caller owns.
  */
 export function focalLoss(logits: tf.Tensor2D, targets: ClassTargets, options: FocalLossOptions = {}): tf.Scalar {
   const [batch, classes] = logitsShape(logits);
@@ -41,11 +43,11 @@ export function focalLoss(logits: tf.Tensor2D, targets: ClassTargets, options: F
   if (classWeights) checkPerClass(classWeights, classes, 'classWeights');
   return tf.tidy(() => {
     const distribution = targetDistribution(targets, batch, classes);
-    let factor: tf.Tensor = smoothTargets(distribution, labelSmoothing);
+    let factor: tf.Tensor = smoothTargets(distribution, labelSmoothing, logits);
     if (classWeights) factor = tf.mul(factor, tf.tensor1d(classWeights as number[], 'float32'));
     if (typeof alpha === 'number') factor = tf.mul(factor, alpha);
     else if (alpha !== undefined) factor = tf.mul(factor, tf.tensor1d(alpha as number[], 'float32'));
-    const logProbs = tf.logSoftmax(logits);
+    const logProbs = logProbsWhereCounted(tf.logSoftmax(logits) as tf.Tensor2D, factor);
     // gamma 0 skips the modulating factor: pow(x, 0) has gradient 0 * x^-1, which is NaN at x = 0.
     const modulated =
       gamma === 0

@@ -59,25 +59,39 @@ describe('TwoStepLoss', () => {
     expect(value(result.terms.consistency)).toBeCloseTo(value(expected), 6);
   });
 
-  it('focal kind with adaptive alpha and balanced class weights resolves both from the class counts', () => {
+  it('focal kind resolves adaptive alphas, and balanced class weights, from the class counts', () => {
     const counts = { action: [50, 10, 5, 40, 20, 8, 30, 60], actor: [100, 20, 15, 30, 25, 20, 40] };
-    const config = lossConfig({
-      kind: 'focal',
-      labelSmoothing: 0,
-      classWeights: 'balanced',
-      focal: { gamma: 1.5, alpha: 'adaptive', adaptive: { kind: 'sqrt-inverse' } },
-    });
-    const loss = new TwoStepLoss(config, counts);
-    expect(loss.heads.actor.alpha).toEqual(classFrequencyWeights(counts.actor, { kind: 'sqrt-inverse', beta: 0.999 }));
-    expect(loss.heads.action.classWeights).toEqual(classFrequencyWeights(counts.action, { kind: 'inverse' }));
+    const adaptive = new TwoStepLoss(
+      lossConfig({ kind: 'focal', labelSmoothing: 0, focal: { gamma: 1.5, alpha: 'adaptive', adaptive: { kind: 'sqrt-inverse' } } }),
+      counts,
+    );
+    expect(adaptive.heads.actor.alpha).toEqual(classFrequencyWeights(counts.actor, { kind: 'sqrt-inverse', beta: 0.999 }));
+    expect(adaptive.heads.actor.classWeights).toBeUndefined();
+    const balanced = new TwoStepLoss(lossConfig({ kind: 'focal', labelSmoothing: 0, classWeights: 'balanced', focal: { gamma: 1.5, alpha: 0.25 } }), counts);
+    expect(balanced.heads.action.classWeights).toEqual(classFrequencyWeights(counts.action, { kind: 'inverse' }));
+    expect(balanced.heads.action.alpha).toBe(0.25);
     const { outputs, targets } = batch();
-    const result = loss.compute(outputs, targets);
-    const expected = focalLoss(outputs.actionLogits, targets.action, {
-      gamma: 1.5,
-      alpha: loss.heads.action.alpha,
-      classWeights: loss.heads.action.classWeights,
-    });
-    expect(value(result.terms.action)).toBeCloseTo(value(expected), 6);
+    for (const loss of [adaptive, balanced]) {
+      const expected = focalLoss(outputs.actionLogits, targets.action, {
+        gamma: 1.5,
+        alpha: loss.heads.action.alpha,
+        classWeights: loss.heads.action.classWeights,
+      });
+      expect(value(loss.compute(outputs, targets).terms.action)).toBeCloseTo(value(expected), 6);
+    }
+  });
+
+  it('refuses balanced class weights with adaptive focal alphas (imbalance corrected twice), naming both keys', () => {
+    const section = { kind: 'focal', classWeights: 'balanced', focal: { alpha: 'adaptive' } };
+    expect(() => lossConfig(section)).toThrow(ConfigError);
+    expect(() => lossConfig(section)).toThrow(/loss\.focal\.alpha: 'adaptive' with loss\.classWeights 'balanced' corrects for class imbalance twice/);
+    // a section built in code, never parsed, is refused by the loss itself
+    const unparsed: LossConfig = { ...lossConfig({ kind: 'focal', focal: { alpha: 'adaptive' } }), classWeights: 'balanced' };
+    const counts = { action: [1, 2, 3, 4, 5, 6, 7, 8], actor: [1, 2, 3, 4, 5, 6, 7] };
+    expect(() => new TwoStepLoss(unparsed, counts)).toThrow(/focal\.alpha: 'adaptive' with loss\.classWeights 'balanced'/);
+    // either one alone, or both under cross-entropy (where alpha is unused), is fine
+    expect(() => new TwoStepLoss(lossConfig({ kind: 'focal', focal: { alpha: 'adaptive' } }), counts)).not.toThrow();
+    expect(() => new TwoStepLoss(lossConfig({ kind: 'ce', classWeights: 'balanced', focal: { alpha: 'adaptive' } }), counts)).not.toThrow();
   });
 
   it('takes soft targets for both heads (mixup) and matches one-hot soft targets to class indices', () => {

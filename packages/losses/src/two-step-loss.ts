@@ -2,7 +2,7 @@
  * The training loss of the two-step model: step-1 action loss, step-2 actor loss and the action-actor
  * consistency term, weighted as `loss.weights` says, each term returned for logging.
  */
-import { NUM_ACTIONS, NUM_ACTORS, type LossConfig, type PerHeadClassValues } from '@a2d/core';
+import { lossConfigSchema, NUM_ACTIONS, NUM_ACTORS, parseConfig, type LossConfig, type PerHeadClassValues } from '@a2d/core';
 import { tf } from '@a2d/engine';
 import { classFrequencyWeights } from './class-frequency-weights';
 import type { ClassTargets } from './class-targets';
@@ -58,24 +58,25 @@ export interface HeadLossSettings {
 type Head = 'action' | 'actor';
 
 /**
- * Builds the combined loss from the `loss` config section. `classCounts` is required when the config asks for
+ * Builds the combined loss from the `loss` config section, validated again (an invalid one, e.g. `balanced` class
+ * weights with `adaptive` focal alphas, throws `ConfigError`). `classCounts` is required when the config asks for
  * `balanced` class weights or `adaptive` focal alphas; a missing one throws `LossInputError` at construction.
  */
 export class TwoStepLoss {
   /** The resolved per-class weights and alphas of each head. */
   readonly heads: Readonly<Record<Head, HeadLossSettings>>;
+  /** The validated `loss` section. */
+  readonly config: LossConfig;
 
-  constructor(
-    readonly config: LossConfig,
-    classCounts?: TwoStepClassCounts,
-  ) {
+  constructor(config: LossConfig, classCounts?: TwoStepClassCounts) {
+    this.config = parseConfig(lossConfigSchema, config, 'loss');
     if (classCounts) {
       checkCounts(classCounts.action, NUM_ACTIONS, 'classCounts.action');
       checkCounts(classCounts.actor, NUM_ACTORS, 'classCounts.actor');
     }
     this.heads = {
-      action: resolveHead(config, 'action', classCounts),
-      actor: resolveHead(config, 'actor', classCounts),
+      action: resolveHead(this.config, 'action', classCounts),
+      actor: resolveHead(this.config, 'actor', classCounts),
     };
   }
 

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { DatasetError, type A2dConfig } from '@a2d/core';
 import { tf } from '@a2d/engine';
-import { DataLoader, readVideoset, splitDataset } from '@a2d/ingest';
+import { checkFfmpegTools, DataLoader, readVideoset, splitDataset } from '@a2d/ingest';
 import {
   buildMetricsJson,
   predictionRow,
@@ -88,6 +88,8 @@ function checkpointConfig(checkpointDir: string, experimentDir: string): A2dConf
 /** Evaluates an experiment's checkpoint on a split and writes the results (see the file comment). */
 export async function evaluateExperiment(options: EvaluateExperimentOptions): Promise<ExperimentEvaluation> {
   const log = options.log ?? (() => undefined);
+  // Before any video: a broken or too-old ffmpeg/ffprobe would fail every one alike; this stops with one line.
+  await checkFfmpegTools();
   const paths = experimentPaths(path.dirname(options.experimentDir), path.basename(options.experimentDir));
   const checkpointDir = options.checkpoint ?? path.join(paths.checkpoints, 'best');
   if (!existsSync(checkpointDir)) throw new CheckpointError(checkpointDir, 'not found (train first, or pass --checkpoint=<folder>)');

@@ -35,7 +35,7 @@ import {
   type ReplicaSpec,
   type ReplicaTrainer,
 } from '@a2d/engine';
-import { DataLoader, findMissingClips, readVideoset, splitDataset } from '@a2d/ingest';
+import { checkFfmpegTools, DataLoader, findMissingClips, readVideoset, splitDataset } from '@a2d/ingest';
 import { countClassOccurrences } from '@a2d/losses';
 import { modelArtifactsToFiles, NUM_PAIRS, pairIndexOf, predictionFeedProbability } from '@a2d/layers';
 import { CheckpointStore } from './checkpoint/checkpoint-store';
@@ -216,6 +216,26 @@ async function modelFiles(model: Classifier, values: readonly Float32Array[]): P
   return files;
 }
 
+/**
+ * Refuses to resume a training state whose weights do not fit the model this code builds (a run saved before the
+ * model format changed, e.g. version 1's attention biases), with the fix, instead of a tfjs shape error mid-restore.
+ */
+export function checkResumableWeights(shapes: readonly number[][], state: { replicas: { tensors: Record<string, { values: ArrayLike<number> }> }[] }, where: string): void {
+  for (const replica of state.replicas) {
+    const saved = Object.keys(replica.tensors).filter((name) => name.startsWith('weights/')).length;
+    const mismatch = saved !== shapes.length
+      ? `it holds ${saved} weight arrays, this model has ${shapes.length}`
+      : shapes.map((shape, i) => ({ i, want: shape.reduce((a, b) => a * b, 1), got: replica.tensors[`weights/${i}`]?.values.length ?? 0 })).find(({ want, got }) => want !== got);
+    if (mismatch) {
+      const detail = typeof mismatch === 'string' ? mismatch : `weight ${mismatch.i} holds ${mismatch.got} values, this model needs ${mismatch.want}`;
+      throw new TrainingError(
+        `cannot resume ${where}: its training state does not fit the model this version builds (${detail}; saved by an earlier model format?). ` +
+          'Its saved models still load for evaluation; start a new run with another --experiment-name to train.',
+      );
+    }
+  }
+}
+
 /** Trains (or resumes) one experiment; see the file comment. */
 export async function runTraining(options: TrainingRunOptions): Promise<TrainingRunResult> {
   const { config, paths, engine, log, warn, signal } = options;
@@ -228,6 +248,8 @@ export async function runTraining(options: TrainingRunOptions): Promise<Training
   const { data, augment } = config;
   const numFrames = data.sampling.numFrames;
   const inputSize = augment.cropSize;
+  // Before any video: a broken or too-old ffmpeg/ffprobe would fail every one alike; this stops with one line.
+  await checkFfmpegTools({ timeoutSeconds: data.decode.timeoutSeconds });
 
   // Data: the splits, and a clear stop when nothing can be read.
   const videoset = path.join(data.root, data.videosetFile);
@@ -331,6 +353,7 @@ export async function runTraining(options: TrainingRunOptions): Promise<Training
       workers,
     };
     if (resumed) {
+      checkResumableWeights(networkOf(mainModel).weights.map((w) => w.shape as number[]), resumed.trainerState, `${paths.root} (checkpoint ${resumed.tag})`);
       await trainer.setState(resumed.trainerState);
       log(`resumed from checkpoint ${resumed.tag}: epoch ${state.epoch + 1}, ${state.position} videos into it, update ${state.globalStep}`);
       if (state.finished) log(`the run had already finished (${state.stopReason ?? 'all epochs'}); nothing to train`);

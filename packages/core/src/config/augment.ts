@@ -8,14 +8,14 @@ const range = (low: number, high: number) =>
     .default([low, high]);
 
 /** Spatial and temporal augmentations applied per clip (the same spatial draw for every frame). */
-export const augmentConfigSchema = z.object({
+export const augmentConfigSchema = z.strictObject({
   /** Output frame size (square) after cropping. */
   cropSize: z.number().int().positive().default(112),
   /** Test time: the short side is resized to `round(cropSize * testResizeRatio)` before the center crop (128 -> 112). */
   testResizeRatio: z.number().min(1).default(8 / 7),
   /** Random resized crop (Inception-style). */
   randomResizedCrop: z
-    .object({
+    .strictObject({
       enabled: z.boolean().default(true),
       /** Fraction of the frame area kept. */
       scale: range(0.35, 1),
@@ -25,7 +25,7 @@ export const augmentConfigSchema = z.object({
     .prefault({}),
   /** Multi-scale corner/center crop (TSN); used instead of the random resized crop when enabled. */
   multiScaleCrop: z
-    .object({
+    .strictObject({
       enabled: z.boolean().default(false),
       /** Crop side as a fraction of the short side. */
       scales: z.array(z.number().positive().max(1)).min(1).default([1, 0.875, 0.75, 0.66]),
@@ -37,7 +37,7 @@ export const augmentConfigSchema = z.object({
   flipProb: z.number().min(0).max(1).default(0.5),
   /** Color jitter: factors drawn uniformly from [1 - x, 1 + x] (hue: shift in [-x, x] turns). */
   colorJitter: z
-    .object({
+    .strictObject({
       prob: z.number().min(0).max(1).default(0.8),
       brightness: z.number().min(0).default(0.3),
       contrast: z.number().min(0).default(0.3),
@@ -49,7 +49,7 @@ export const augmentConfigSchema = z.object({
     .prefault({}),
   /** Random erasing (a rectangle filled with noise, the same on every frame). */
   randomErasing: z
-    .object({
+    .strictObject({
       prob: z.number().min(0).max(1).default(0.25),
       area: range(0.02, 0.2),
       ratio: range(0.3, 3.3),
@@ -57,7 +57,7 @@ export const augmentConfigSchema = z.object({
     .prefault({}),
   /** Temporal augmentation. */
   temporal: z
-    .object({
+    .strictObject({
       /** Jitter sampled frame positions within their segments. */
       jitter: z.boolean().default(true),
       /** Probability of a random speed change (consecutive sampling stride drawn from `strides`). */
@@ -69,9 +69,9 @@ export const augmentConfigSchema = z.object({
    * Batch-level mixing into soft targets for both heads: lambda ~ Beta(alpha, alpha), applied with `prob`.
    * `alpha` 0 disables; when both are enabled each batch picks one of the two with equal chance.
    */
-  mixup: z.object({ alpha: z.number().min(0).default(0), prob: z.number().min(0).max(1).default(1) }).prefault({}),
+  mixup: z.strictObject({ alpha: z.number().min(0).default(0), prob: z.number().min(0).max(1).default(1) }).prefault({}),
   /** CutMix: one box per batch, the same on every frame; lambda is corrected to the box area actually pasted. */
-  cutmix: z.object({ alpha: z.number().min(0).default(0), prob: z.number().min(0).max(1).default(1) }).prefault({}),
+  cutmix: z.strictObject({ alpha: z.number().min(0).default(0), prob: z.number().min(0).max(1).default(1) }).prefault({}),
 });
 
 export type AugmentConfig = z.infer<typeof augmentConfigSchema>;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 
 /** How frame indices are chosen from a video. */
-export const samplingConfigSchema = z.object({
+export const samplingConfigSchema = z.strictObject({
   /** `segment`: TSN-style, one frame per equal segment; `consecutive`: a run of frames `stride` apart. */
   strategy: z.enum(['segment', 'consecutive']).default('segment'),
   /** Frames per clip fed to the model. */
@@ -21,7 +21,7 @@ export const samplingConfigSchema = z.object({
 });
 
 /** Decoding and the decoded-frame cache. */
-export const decodeConfigSchema = z.object({
+export const decodeConfigSchema = z.strictObject({
   /** Height frames are scaled to by ffmpeg before augmentation. */
   height: z.number().int().positive().default(128),
   /** Width frames are scaled to by ffmpeg before augmentation. */
@@ -49,7 +49,7 @@ export const decodeConfigSchema = z.object({
 });
 
 /** Batching. */
-export const loaderConfigSchema = z.object({
+export const loaderConfigSchema = z.strictObject({
   /** Clips per batch. */
   batchSize: z.number().int().positive().default(8),
   /** Batches decoded ahead of the consumer. */
@@ -59,7 +59,7 @@ export const loaderConfigSchema = z.object({
 });
 
 /** The dataset section of the config tree. */
-export const dataConfigSchema = z.object({
+export const dataConfigSchema = z.strictObject({
   /** Dataset root holding `videoset.csv` and `clips320H/`. */
   root: z.string().min(1).default('data/a2d-synth'),
   /** Annotation file, relative to `root`. */

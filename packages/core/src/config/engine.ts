@@ -11,7 +11,7 @@ export const engineBackendSchema = z.enum(['auto', 'tensorflow-gpu', 'tensorflow
 export type EngineBackend = z.infer<typeof engineBackendSchema>;
 
 /** The engine section of the config tree. */
-export const engineConfigSchema = z.object({
+export const engineConfigSchema = z.strictObject({
   /** Backend to run on; an explicit choice that is not installed fails with how to install it. */
   backend: engineBackendSchema.default('auto'),
 });

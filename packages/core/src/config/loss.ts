@@ -9,13 +9,13 @@ const perClass = (classes: number) =>
     .refine((values) => values.some((value) => value > 0), { message: 'expected at least one positive value' });
 
 /** One array per head, in class-index order: 8 actions, 7 actors. */
-export const perHeadClassValuesSchema = z.object({
+export const perHeadClassValuesSchema = z.strictObject({
   action: perClass(NUM_ACTIONS),
   actor: perClass(NUM_ACTORS),
 });
 
 /** How class frequencies become weights (rarer class, larger weight); results are normalised to mean 1. */
-export const frequencyWeightingSchema = z.object({
+export const frequencyWeightingSchema = z.strictObject({
   /**
    * `inverse`: 1/n; `sqrt-inverse`: 1/sqrt(n) (milder); `effective-number`: (1 - beta)/(1 - beta^n),
    * Cui et al. 2019, which saturates for frequent classes.
@@ -26,13 +26,13 @@ export const frequencyWeightingSchema = z.object({
 });
 
 /** The loss section of the config tree. */
-export const lossConfigSchema = z.object({
+export const lossConfigSchema = z.strictObject({
   /** Per-head classification loss: cross-entropy or focal loss (Lin et al. 2017). */
   kind: z.enum(['ce', 'focal']).default('ce'),
   /** Label smoothing epsilon for both heads: targets become (1 - eps) * target + eps / classes. */
   labelSmoothing: z.number().min(0).lt(1).default(0.1),
   focal: z
-    .object({
+    .strictObject({
       /** Focusing parameter; 0 turns focal loss into cross-entropy. */
       gamma: z.number().min(0).default(2),
       /**
@@ -59,7 +59,7 @@ export const lossConfigSchema = z.object({
     .default('none'),
   /** Weights of the terms in the total loss. */
   weights: z
-    .object({
+    .strictObject({
       /** Step 1: action classification. */
       action: z.number().nonnegative().finite().default(1),
       /** Step 2: actor classification given the conditioned action. */
@@ -71,6 +71,17 @@ export const lossConfigSchema = z.object({
       message: 'expected at least one positive loss weight',
     })
     .prefault({}),
+}).superRefine((loss, context) => {
+  // Both reweight each class by its training frequency: together they correct for imbalance twice (rare classes get
+  // the square of their boost). Refused rather than warned: no documented setup wants it.
+  if (loss.kind === 'focal' && loss.focal.alpha === 'adaptive' && loss.classWeights === 'balanced') {
+    context.addIssue({
+      code: 'custom',
+      message: "'adaptive' with loss.classWeights 'balanced' corrects for class imbalance twice; keep one of them (set the other to 'none')",
+      path: ['focal', 'alpha'],
+      input: loss.focal.alpha,
+    });
+  }
 });
 
 export type LossConfig = z.infer<typeof lossConfigSchema>;

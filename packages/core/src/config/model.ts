@@ -27,7 +27,7 @@ export type BackboneName = z.infer<typeof backboneNameSchema>;
  * `scheduled` is scheduled sampling (Bengio et al. 2015): per clip, the prediction replaces the ground truth
  * with a probability that rises from 0 at the start of training to `finalPredictionProb` at the end.
  */
-export const conditioningConfigSchema = z.object({
+export const conditioningConfigSchema = z.strictObject({
   mode: z.enum(['ground-truth', 'predicted', 'scheduled']).default('scheduled'),
   /** Shape of the rise: `linear`, or `inverse-sigmoid` (flat at both ends, steepest at `midpoint`). */
   schedule: z.enum(['inverse-sigmoid', 'linear']).default('inverse-sigmoid'),
@@ -40,7 +40,7 @@ export const conditioningConfigSchema = z.object({
 });
 
 /** Constrained decoding: re-score the top-k actions with step 2 and keep the best valid A2D pair. */
-export const constrainedDecodingConfigSchema = z.object({
+export const constrainedDecodingConfigSchema = z.strictObject({
   /** Report constrained decoding next to plain sequential decoding. */
   enabled: z.boolean().default(true),
   /** Actions re-scored per clip (step 2 runs once per candidate). */
@@ -52,7 +52,7 @@ export const constrainedDecodingConfigSchema = z.object({
  * a g x g grid of the last feature map per token instead of one pooled vector, a second backbone on the
  * differences. All off reproduces the original design (one pooled appearance vector per frame).
  */
-export const motionConfigSchema = z.object({
+export const motionConfigSchema = z.strictObject({
   /** Feed x_t - x_{t-1} next to each frame (3 more input channels). */
   frameDifferences: z.boolean().default(true),
   /** Cells per side of the pooled grid each frame's token is projected from (1 = global average pool). */
@@ -63,7 +63,7 @@ export const motionConfigSchema = z.object({
 
 /** The model section of the config tree (defaults sized for a CPU run). */
 export const modelConfigSchema = z
-  .object({
+  .strictObject({
     /**
      * `two-step`: step 1 predicts the action, step 2 the actor given it (the design under study). `one-step`: the
      * baseline, one head over the 36 video-level (actor, action) pairs on the same backbone and temporal model.

@@ -7,8 +7,11 @@ import { lossConfigSchema } from './loss';
 import { modelConfigSchema } from './model';
 import { experimentConfigSchema, trainConfigSchema } from './train';
 
-/** The whole configuration; sections are added by the packages that own them. */
-export const a2dConfigSchema = z.object({
+/**
+ * The whole configuration; sections are added by the packages that own them. Every object in the tree is strict:
+ * an unknown key (a typo such as `data.valFracton`) is an error naming it, never silently ignored.
+ */
+export const a2dConfigSchema = z.strictObject({
   /** Seed of every random choice of a run. */
   seed: z.number().int().nonnegative().default(0),
   data: dataConfigSchema.prefault({}),

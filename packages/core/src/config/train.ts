@@ -2,7 +2,7 @@
 import { z } from 'zod';
 
 /** AdamW (Loshchilov & Hutter 2019): Adam with weight decay applied to the weights directly, not to the gradient. */
-export const optimizerConfigSchema = z.object({
+export const optimizerConfigSchema = z.strictObject({
   /** Only AdamW is implemented (tfjs has none; ours is in @a2d/training). */
   kind: z.literal('adamw').default('adamw'),
   /** Peak learning rate (reached at the end of warmup). */
@@ -15,7 +15,7 @@ export const optimizerConfigSchema = z.object({
 });
 
 /** Cosine annealing with linear warmup and optional warm restarts (SGDR, Loshchilov & Hutter 2017). */
-export const scheduleConfigSchema = z.object({
+export const scheduleConfigSchema = z.strictObject({
   kind: z.enum(['cosine', 'constant']).default('cosine'),
   /** Epochs of linear warmup from `warmupStartFactor * lr` to `lr` (fractions allowed). */
   warmupEpochs: z.number().min(0).default(1),
@@ -25,7 +25,7 @@ export const scheduleConfigSchema = z.object({
   minLrFactor: z.number().min(0).max(1).default(0.01),
   /** Warm restarts: the cosine restarts every `cycleEpochs` (after warmup), each cycle `cycleMult` times longer. */
   restarts: z
-    .object({
+    .strictObject({
       enabled: z.boolean().default(false),
       cycleEpochs: z.number().positive().default(10),
       cycleMult: z.number().min(1).default(1),
@@ -36,7 +36,7 @@ export const scheduleConfigSchema = z.object({
 });
 
 /** Exponential moving average of the weights (evaluated and checkpointed as its own model). */
-export const emaConfigSchema = z.object({
+export const emaConfigSchema = z.strictObject({
   enabled: z.boolean().default(false),
   /** Decay per optimizer step. */
   decay: z.number().gt(0).lt(1).default(0.999),
@@ -45,7 +45,7 @@ export const emaConfigSchema = z.object({
 });
 
 /** The train section of the config tree. */
-export const trainConfigSchema = z.object({
+export const trainConfigSchema = z.strictObject({
   epochs: z.number().int().positive().default(8),
   optimizer: optimizerConfigSchema.prefault({}),
   schedule: scheduleConfigSchema.prefault({}),
@@ -61,14 +61,14 @@ export const trainConfigSchema = z.object({
   mixedPrecision: z.boolean().default(false),
   /** Stop when validation combined accuracy has not improved by `minDelta` points for `patience` epochs; 0 disables. */
   earlyStopping: z
-    .object({
+    .strictObject({
       patience: z.number().int().min(0).default(0),
       minDelta: z.number().min(0).default(0),
     })
     .prefault({}),
   /** Checkpoints: `epoch-N` every `every` epochs, the last `keep` kept; `best` by val combined accuracy; `last` always. */
   checkpoint: z
-    .object({
+    .strictObject({
       every: z.number().int().positive().default(1),
       keep: z.number().int().positive().default(2),
     })
@@ -93,7 +93,7 @@ export const trainConfigSchema = z.object({
 });
 
 /** Where runs live and what this one is called. */
-export const experimentConfigSchema = z.object({
+export const experimentConfigSchema = z.strictObject({
   /** Folder holding one sub-folder per experiment. */
   dir: z.string().min(1).default('experiments'),
   /** This run's folder name (default: `twostep-<date>-<time>` chosen at start). */

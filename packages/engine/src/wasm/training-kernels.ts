@@ -1,10 +1,11 @@
 /**
  * Registers the wasm kernels that training needs and tfjs's wasm backend lacks or gets wrong.
- * Idempotent: a second call changes nothing; kernels already replaced by ours stay ours.
+ * Idempotent: a second call changes nothing; kernels already replaced by ours stay ours. Refuses to register
+ * on any `@tensorflow/tfjs-backend-wasm` but the one they are written against (see `tfjs-wasm-version.ts`).
  */
 import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs';
-// Registers tfjs's own wasm kernels first, so ours replace them rather than being replaced later.
-import '@tensorflow/tfjs-backend-wasm';
+// Importing it registers tfjs's own wasm kernels first, so ours replace them rather than being replaced later.
+import { version_wasm } from '@tensorflow/tfjs-backend-wasm';
 import { batchMatMulConfig } from './batch-mat-mul';
 import { batchNormGradConfig, channelMomentsConfig } from './batch-norm-kernels';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter';
@@ -13,6 +14,7 @@ import { conv3dBackpropFilterConfig, conv3dBackpropInputConfig } from './conv3d-
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise-backprop';
 import { identityConfig } from './identity';
 import { maxPoolGradConfig } from './max-pool-grad';
+import { assertSupportedTfjsWasmVersion } from './tfjs-wasm-version';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum';
 
 /** Every kernel we register for `wasm`, by name. */
@@ -37,8 +39,11 @@ export const wasmTrainingKernelNames: readonly string[] = wasmTrainingKernels.ma
 /**
  * Makes our kernels the `wasm` implementations of their names (replacing tfjs's where one exists).
  * Returns the names that were (re)registered by this call; empty when everything was already ours.
+ * Throws `UnsupportedTfjsVersionError`, registering nothing, when `installedVersion` (default: the
+ * `@tensorflow/tfjs-backend-wasm` actually loaded) is not the supported one.
  */
-export function registerWasmTrainingKernels(): string[] {
+export function registerWasmTrainingKernels(installedVersion: string = version_wasm): string[] {
+  assertSupportedTfjsWasmVersion(installedVersion);
   const changed: string[] = [];
   for (const config of wasmTrainingKernels) {
     const current = getKernel(config.kernelName, 'wasm') as KernelConfig | undefined;

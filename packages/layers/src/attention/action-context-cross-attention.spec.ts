@@ -28,6 +28,32 @@ describe('action-conditioned cross-attention', () => {
     expect(gap(run([1, 6], tf.mul(context, 2)))).toBeGreaterThan(1e-4);
   });
 
+  it('has only weights that learn: no key bias (the softmax cancels it), every element with a gradient', () => {
+    const attention = new ActionContextCrossAttention({ numHeads: 2, seed: 3, name: 'cross' });
+    const queries = tf.randomNormal([2, 4, 8], 0, 1, 'float32', 3);
+    const action = tf.randomNormal([2, 6], 0, 1, 'float32', 4);
+    const context = tf.randomNormal([2, 5, 8], 0, 1, 'float32', 5);
+    attention.apply([queries, action, context]);
+    expect(attention.weights.map((w) => `${w.originalName} [${w.shape.join(', ')}]`)).toEqual([
+      'cross/action_token_kernel [6, 8]',
+      'cross/action_token_bias [8]',
+      'cross/query_kernel [8, 8]',
+      'cross/query_bias [8]',
+      'cross/key_value_kernel [8, 16]',
+      'cross/value_bias [8]',
+      'cross/output_kernel [8, 8]',
+      'cross/output_bias [8]',
+    ]);
+    attention.setWeights(attention.getWeights().map((w, i) => tf.randomNormal(w.shape, 0, 0.5, 'float32', 30 + i)));
+    const direction = tf.randomNormal([2, 4, 8], 0, 1, 'float32', 6);
+    const variables = attention.trainableWeights.map((w) => w.read() as tf.Variable);
+    const { grads } = tf.variableGrads(() => tf.sum(tf.mul(attention.apply([queries, action, context]) as tf.Tensor, direction)) as tf.Scalar, variables);
+    for (const variable of variables) {
+      const smallest = tf.tidy(() => tf.min(tf.abs(grads[variable.name])).dataSync()[0]);
+      expect({ weight: variable.name, learns: smallest > 1e-5 }).toEqual({ weight: variable.name, learns: true });
+    }
+  });
+
   it('embeds a one-hot action as its table row (a matmul, so it trains without a gather gradient)', () => {
     const embedding = new ActionEmbedding({ numActions: NUM_ACTIONS, embeddingDim: 3, seed: 5 });
     const rows = embedding.apply(tf.eye(NUM_ACTIONS)) as tf.Tensor;

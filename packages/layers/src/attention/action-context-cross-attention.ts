@@ -2,6 +2,8 @@
  * Step 2's cross-attention: the actor stream's frame tokens (queries) attend to the action context, whose keys
  * and values are the embedded action (projected to one token) followed by the action stream's temporal tokens.
  * With more than one key the softmax has something to choose between (over a single key it is the identity).
+ * The key projection has no bias: a bias b adds q . b to every key's logit alike, which the softmax cancels, so it
+ * could never learn (its gradient is zero up to rounding). Queries and values keep theirs.
  */
 import type { RngState } from '@a2d/core';
 import { tf } from '@a2d/engine';
@@ -16,7 +18,7 @@ const WEIGHT_NAMES = [
   'query_kernel',
   'query_bias',
   'key_value_kernel',
-  'key_value_bias',
+  'value_bias',
   'output_kernel',
   'output_bias',
 ] as const;
@@ -76,7 +78,7 @@ export class ActionContextCrossAttention extends tf.layers.Layer {
       query_kernel: [[width, width], glorot(2)],
       query_bias: [[width], zeros],
       key_value_kernel: [[width, 2 * width], glorot(3)],
-      key_value_bias: [[2 * width], zeros],
+      value_bias: [[width], zeros],
       output_kernel: [[width, width], glorot(4)],
       output_bias: [[width], zeros],
     };
@@ -108,19 +110,15 @@ export class ActionContextCrossAttention extends tf.layers.Layer {
       const [queries, action, context] = inputList(inputs) as [tf.Tensor3D, tf.Tensor2D, tf.Tensor3D];
       const actionToken = tf.add(tf.matMul(action, this.read<tf.Tensor2D>('action_token_kernel')), this.read('action_token_bias'));
       const keyTokens = tf.concat([tf.expandDims(actionToken, 1) as tf.Tensor3D, context], 1);
-      const [key, value] = tf.split(
-        projectTokens(keyTokens, this.read('key_value_kernel'), this.read('key_value_bias')),
-        2,
-        2,
-      ) as tf.Tensor3D[];
+      const [key, unbiasedValue] = tf.split(projectTokens(keyTokens, this.read('key_value_kernel')), 2, 2) as tf.Tensor3D[];
       const { output } = multiHeadAttention({
-        query: projectTokens(queries, this.read('query_kernel'), this.read('query_bias')),
+        query: projectTokens(queries, this.read('query_kernel'), this.read<tf.Tensor1D>('query_bias')),
         key,
-        value,
+        value: tf.add(unbiasedValue, this.read('value_bias')) as tf.Tensor3D,
         numHeads: this.numHeads,
         dropout: isTraining(kwargs) ? this.dropout : undefined,
       });
-      return projectTokens(output, this.read('output_kernel'), this.read('output_bias'));
+      return projectTokens(output, this.read('output_kernel'), this.read<tf.Tensor1D>('output_bias'));
     });
   }
 

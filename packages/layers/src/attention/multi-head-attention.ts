@@ -5,11 +5,12 @@
 import { tf } from '@a2d/engine';
 import type { DropoutMaskStream } from '../seeded-dropout';
 
-/** `tokens [B, T, Din] @ kernel [Din, Dout] + bias [Dout]` -> `[B, T, Dout]`. */
-export function projectTokens(tokens: tf.Tensor3D, kernel: tf.Tensor2D, bias: tf.Tensor1D): tf.Tensor3D {
+/** `tokens [B, T, Din] @ kernel [Din, Dout] (+ bias [Dout])` -> `[B, T, Dout]`. */
+export function projectTokens(tokens: tf.Tensor3D, kernel: tf.Tensor2D, bias?: tf.Tensor1D): tf.Tensor3D {
   const [batch, length, width] = tokens.shape;
   const flat = tf.reshape(tokens, [batch * length, width]) as tf.Tensor2D;
-  const projected = tf.add(tf.matMul(flat, kernel), bias);
+  const product = tf.matMul(flat, kernel);
+  const projected = bias ? tf.add(product, bias) : product;
   return tf.reshape(projected, [batch, length, kernel.shape[1]]);
 }
 

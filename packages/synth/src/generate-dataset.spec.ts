@@ -8,6 +8,7 @@ import { ConfigError } from '@a2d/core';
 import { readVideoset } from '@a2d/ingest';
 import {
   CLIPS_DIR,
+  DIFFICULTY_REVISIONS,
   generateDataset,
   GenerationAbortedError,
   parseGenerateOptions,
@@ -117,14 +118,15 @@ describe('generateDataset (tiny, end to end)', () => {
       format: 'a2d-synth',
       size: 'tiny',
       difficulty: 'easy',
+      revision: DIFFICULTY_REVISIONS.easy,
       seed: SEED,
       clips: 36,
     });
     await expect(readSynthManifest(out)).resolves.toMatchObject({ size: 'tiny', difficulty: 'easy' });
     await expect(generateDataset({ size: 'tiny', difficulty: 'hard', out, seed: SEED })).rejects.toThrow(
-      /synth\.json: this folder holds the synthetic dataset tiny\/easy\/seed 5, not tiny\/hard\/seed 5/,
+      /synth\.json: this folder holds the synthetic dataset tiny\/easy r2\/seed 5, not tiny\/hard\/seed 5/,
     );
-    await expect(generateDataset({ size: 'tiny', out, seed: SEED + 1 })).rejects.toThrow(/not tiny\/easy\/seed 6/);
+    await expect(generateDataset({ size: 'tiny', out, seed: SEED + 1 })).rejects.toThrow(/not tiny\/easy r2\/seed 6/);
   });
 
   it('refuses a folder holding a videoset.csv without synth.json, and names a broken synth.json', async () => {

@@ -12,6 +12,7 @@ import { existsSync } from 'node:fs';
 import { DatasetError, writeFileAtomic } from '@a2d/core';
 import { GenerationAbortedError, writeClips } from './clip-writer';
 import { planDataset, type PlannedClip } from './dataset-plan';
+import { DIFFICULTY_REVISIONS } from './difficulty';
 import { parseGenerateOptions, type GenerateOptions } from './generate-options';
 import { describeSynth, readSynthManifest, sameSynth, SYNTH_MANIFEST_FILE, writeSynthManifest } from './synth-manifest';
 import { formatVideoset } from './videoset-csv';
@@ -73,7 +74,14 @@ export async function generateDataset(rawOptions: unknown, hooks: GenerateHooks 
   const started = performance.now();
   const clips = planDataset(options.size, options.seed, options.difficulty);
   const clipsDir = path.join(options.out, CLIPS_DIR);
-  const manifest = { format: 'a2d-synth' as const, size: options.size, difficulty: options.difficulty, seed: options.seed, clips: clips.length };
+  const manifest = {
+    format: 'a2d-synth' as const,
+    size: options.size,
+    difficulty: options.difficulty,
+    revision: DIFFICULTY_REVISIONS[options.difficulty],
+    seed: options.seed,
+    clips: clips.length,
+  };
   const present = await readSynthManifest(options.out);
   if (present && !sameSynth(present, manifest)) {
     throw new DatasetError(

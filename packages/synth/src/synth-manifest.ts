@@ -8,7 +8,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { DatasetError, parseJsonText, readTextFile, writeFileAtomic } from '@a2d/core';
 import { DATASET_SIZE_NAMES, type DatasetSize } from './dataset-size';
-import { difficultySchema } from './difficulty';
+import { DIFFICULTY_REVISIONS, difficultySchema, type Difficulty } from './difficulty';
 
 /** File name of the manifest inside a dataset root. */
 export const SYNTH_MANIFEST_FILE = 'synth.json';
@@ -18,6 +18,8 @@ export const synthManifestSchema = z.strictObject({
   format: z.literal('a2d-synth'),
   size: z.enum(DATASET_SIZE_NAMES as [DatasetSize, ...DatasetSize[]]),
   difficulty: difficultySchema,
+  /** Revision of the difficulty's generator (`DIFFICULTY_REVISIONS`); manifests written before it existed hold 1. */
+  revision: z.number().int().positive().default(1),
   seed: z.number().int().nonnegative(),
   clips: z.number().int().positive(),
 });
@@ -42,12 +44,20 @@ export async function writeSynthManifest(root: string, manifest: SynthManifest):
   await writeFileAtomic(path.join(root, SYNTH_MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
 }
 
-/** `size`/`difficulty`/seed as one readable word, e.g. `medium/easy/seed 0`. */
-export function describeSynth(manifest: Pick<SynthManifest, 'size' | 'difficulty' | 'seed'>): string {
-  return `${manifest.size}/${manifest.difficulty}/seed ${manifest.seed}`;
+/** What names a synthetic dataset; without `revision`, the current generator's revision of the difficulty. */
+export type SynthIdentity = Pick<SynthManifest, 'size' | 'difficulty' | 'seed'> & { revision?: number };
+
+function revisionOf(identity: SynthIdentity): number {
+  return identity.revision ?? DIFFICULTY_REVISIONS[identity.difficulty as Difficulty];
 }
 
-/** Whether two manifests describe the same dataset. */
-export function sameSynth(a: Pick<SynthManifest, 'size' | 'difficulty' | 'seed'>, b: Pick<SynthManifest, 'size' | 'difficulty' | 'seed'>): boolean {
-  return a.size === b.size && a.difficulty === b.difficulty && a.seed === b.seed;
+/** `size`/`difficulty`/seed as one readable word, e.g. `medium/easy r2/seed 0` (revision 1 is not named). */
+export function describeSynth(identity: SynthIdentity): string {
+  const revision = revisionOf(identity);
+  return `${identity.size}/${identity.difficulty}${revision === 1 ? '' : ` r${revision}`}/seed ${identity.seed}`;
+}
+
+/** Whether two manifests (or a manifest and generate options) describe the same dataset, generator revision included. */
+export function sameSynth(a: SynthIdentity, b: SynthIdentity): boolean {
+  return a.size === b.size && a.difficulty === b.difficulty && a.seed === b.seed && revisionOf(a) === revisionOf(b);
 }

@@ -17,6 +17,10 @@ function smallConfig(overrides: Partial<ModelConfig> = {}): ModelConfig {
     mlpRatio: 2,
     actionEmbeddingDim: 8,
     maxRelativeDistance: 2,
+    // The regularisers' defaults are 0 (tuned for the default run); these tests exercise the layers they add.
+    dropout: 0.1,
+    attentionDropout: 0.1,
+    dropPathRate: 0.1,
     ...overrides,
   });
 }

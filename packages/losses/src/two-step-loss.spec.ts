@@ -139,9 +139,9 @@ describe('TwoStepLoss', () => {
 });
 
 describe('loss config section', () => {
-  it('has defaults: cross-entropy, smoothing 0.1, no class weights, consistency weight 0.1', () => {
+  it('has defaults: cross-entropy, no smoothing, no class weights, consistency weight 0.1', () => {
     const config = lossConfig(undefined);
-    expect(config).toMatchObject({ kind: 'ce', labelSmoothing: 0.1, classWeights: 'none' });
+    expect(config).toMatchObject({ kind: 'ce', labelSmoothing: 0, classWeights: 'none' });
     expect(config.weights).toEqual({ action: 1, actor: 1, consistency: 0.1 });
     expect(config.focal).toMatchObject({ gamma: 2, alpha: 'none', adaptive: { kind: 'effective-number', beta: 0.999 } });
   });

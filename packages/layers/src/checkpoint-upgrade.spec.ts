@@ -3,6 +3,7 @@ import { modelConfigSchema, NUM_ACTIONS, Rng, type ModelConfig } from '@a2d/core
 import { OneStepModel } from './one-step-model';
 import { TwoStepModel } from './two-step-model';
 import { upgradeModelArtifacts } from './checkpoint-upgrade';
+import { inMemory } from './testing/in-memory-artifacts';
 
 const [batch, frames, size] = [2, 3, 32];
 
@@ -16,18 +17,6 @@ const config: ModelConfig = modelConfigSchema.parse({
   // beyond the 3-frame clips' largest distance (2): version 1 kept 9 table columns, 4 of them unreachable
   maxRelativeDistance: 4,
 });
-
-async function inMemory(save: (handler: tf.io.IOHandler) => Promise<tf.io.SaveResult>): Promise<tf.io.ModelArtifacts> {
-  let saved: tf.io.ModelArtifacts | undefined;
-  await save(
-    tf.io.withSaveHandler(async (artifacts) => {
-      saved = artifacts;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
-  if (!saved) throw new Error('nothing was saved');
-  return saved;
-}
 
 interface TopologyLayer {
   class_name: string;

@@ -5,6 +5,7 @@ import { tf } from '@a2d/engine';
 import { ConfigError, modelConfigSchema, NUM_ACTIONS, NUM_ACTORS, Rng, validityMask, type ModelConfig } from '@a2d/core';
 import { TwoStepModel } from './two-step-model';
 import { TwoStepModelError } from './two-step-model-error';
+import { inMemory } from './testing/in-memory-artifacts';
 
 const [batch, frames, size] = [2, 3, 32];
 
@@ -47,19 +48,6 @@ function trainingLoss(model: TwoStepModel, clips: tf.Tensor5D, actions: number[]
   const actionLoss = tf.losses.softmaxCrossEntropy(oneHot(actions), encoded.actionLogits);
   const actorLoss = tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(actors, 'int32'), NUM_ACTORS), actorLogits);
   return tf.add(actionLoss, actorLoss);
-}
-
-/** The artifacts `save` writes, captured in memory. */
-async function inMemory(save: (handler: tf.io.IOHandler) => Promise<tf.io.SaveResult>): Promise<tf.io.ModelArtifacts> {
-  let saved: tf.io.ModelArtifacts | undefined;
-  await save(
-    tf.io.withSaveHandler(async (artifacts) => {
-      saved = artifacts;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
-  if (!saved) throw new Error('nothing was saved');
-  return saved;
 }
 
 describe('TwoStepModel', () => {

@@ -22,6 +22,7 @@ function smallConfig(overrides: Partial<ModelConfig> = {}): ModelConfig {
     dropout: 0.1,
     attentionDropout: 0.1,
     dropPathRate: 0.1,
+    conditioning: { mode: 'scheduled' },
     ...overrides,
   });
 }

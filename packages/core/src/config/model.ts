@@ -25,10 +25,12 @@ export type BackboneName = z.infer<typeof backboneNameSchema>;
 /**
  * Which action step 2 is conditioned on during training (inference always feeds step 1's prediction).
  * `scheduled` is scheduled sampling (Bengio et al. 2015): per clip, the prediction replaces the ground truth
- * with a probability that rises from 0 at the start of training to `finalPredictionProb` at the end.
+ * with a probability that rises from 0 at the start of training to `finalPredictionProb` at the end. The default is
+ * `ground-truth` (teacher forcing): at the default budget it had the best mean test accuracy over 3 seeds, ahead of
+ * scheduled sampling by about 2 points, inside the seed spread (README, Accuracy).
  */
 export const conditioningConfigSchema = z.strictObject({
-  mode: z.enum(['ground-truth', 'predicted', 'scheduled']).default('scheduled'),
+  mode: z.enum(['ground-truth', 'predicted', 'scheduled']).default('ground-truth'),
   /** Shape of the rise: `linear`, or `inverse-sigmoid` (flat at both ends, steepest at `midpoint`). */
   schedule: z.enum(['inverse-sigmoid', 'linear']).default('inverse-sigmoid'),
   /** Probability of feeding the prediction at the end of training; 1 trains on what inference will see. */

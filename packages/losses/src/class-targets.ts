@@ -4,6 +4,7 @@
  */
 import { tf } from '@a2d/engine';
 import { LossInputError } from './loss-input-error';
+import { withoutGradient } from './stop-gradient';
 
 /** Class indices `[B]` or soft targets `[B, C]`; soft rows are expected to sum to 1 (not checked). */
 export type ClassTargets = tf.Tensor1D | tf.Tensor2D;
@@ -86,10 +87,7 @@ export function targetDistribution(targets: ClassTargets, batch: number, classes
  * or weighted, not on the logits' values, and tfjs has no gradient for `greater` on the path to the logits.
  */
 function constantAbove(threshold: number): (x: tf.Tensor) => tf.Tensor {
-  return tf.customGrad((...inputs: (tf.Tensor | tf.GradSaveFunc)[]) => ({
-    value: tf.greater(inputs[0] as tf.Tensor, threshold),
-    gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
-  }));
+  return withoutGradient((x) => tf.greater(x, threshold));
 }
 
 /** 1 where a logit is not -Inf (NaN counts as masked), else 0. */

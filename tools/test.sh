@@ -5,6 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false
+# Python packages some tests compare against (skipped with a message where they cannot be installed).
+bash tools/test-setup.sh
 targets=(lint typecheck test)
 base="${NX_BASE:-origin/main}"
 log=$(mktemp)

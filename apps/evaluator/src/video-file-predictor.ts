@@ -183,7 +183,7 @@ export class VideoFilePredictor {
       // The loader names the file it read (a link for files not named `*.mp4`); show the name the user gave.
       logger: { warn: (line) => warnings.push(line.split(clipPath(source.root, source.clipsDir, source.record.videoId)).join(file)) },
     });
-    const [video] = await predictVideos(loader, inProcessPredictor(this.model), { topK: this.settings.constrainedTopK, kind: this.settings.modelKind, crops: input.crops });
+    const [video] = await predictVideos(loader, inProcessPredictor(this.model), { normalization: this.model.config.inputNormalization, topK: this.settings.constrainedTopK, kind: this.settings.modelKind, crops: input.crops });
     if (!video) throw new VideoDecodeError(file, loader.skipped[0]?.reason ?? 'could not be decoded');
     const { actionProbs, actorTable } = video;
     const topActions = actionProbs

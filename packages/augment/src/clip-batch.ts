@@ -1,20 +1,18 @@
 /** A batch of clips as the model reads it: float, normalised, laid out `[B, T, H, W, 3]`. */
+import { IMAGENET_INPUT_NORMALIZATION } from '@a2d/core';
 import { AugmentInputError } from './augment-input-error';
 
 /** `[batch, frames, height, width, channels]`; channels is always 3 (RGB). */
 export type ClipBatchShape = readonly [number, number, number, number, number];
 
-/** Per-channel mean and standard deviation in [0, 1] units (applied to `byte / 255`). */
+/** Per-channel mean and standard deviation in [0, 1] units (applied to `byte / 255`); `model.inputNormalization`. */
 export interface ChannelNormalization {
   mean: readonly [number, number, number];
   std: readonly [number, number, number];
 }
 
-/** The ImageNet statistics most pretrained backbones expect. */
-export const IMAGENET_NORMALIZATION: ChannelNormalization = {
-  mean: [0.485, 0.456, 0.406],
-  std: [0.229, 0.224, 0.225],
-};
+/** The ImageNet statistics most pretrained backbones expect (the config's default). */
+export const IMAGENET_NORMALIZATION: ChannelNormalization = IMAGENET_INPUT_NORMALIZATION;
 
 /** Elements in a batch of `shape`; throws `AugmentInputError` unless it is five positive integers ending in 3. */
 export function batchElementCount(shape: ClipBatchShape, argument = 'shape'): number {

@@ -122,13 +122,16 @@ export class GridPool extends tf.layers.Layer {
 }
 tf.serialization.registerClass(GridPool);
 
+/** Name prefixes of the appearance backbones a classifier may have: one shared, or one per step. */
+export const APPEARANCE_BACKBONE_PREFIXES = ['backbone/', 'action_backbone/', 'actor_backbone/'] as const;
+
 /** What `frameFeatures` builds on. */
 export interface FrameFeatureOptions {
   config: ModelConfig;
   /** Model seed (layer seeds derive from it and the layer names). */
   seed: number;
-  /** Name prefix of the appearance backbone ('backbone/', 'action_backbone/', ...). */
-  backbonePrefix: string;
+  /** Name prefix of the appearance backbone (one of `APPEARANCE_BACKBONE_PREFIXES`). */
+  backbonePrefix: (typeof APPEARANCE_BACKBONE_PREFIXES)[number];
   /** Where the motion stream is reused from when several appearance backbones share it. */
   motionStream?: { features: tf.SymbolicTensor | null };
 }

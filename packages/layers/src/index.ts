@@ -52,3 +52,14 @@ export { getRandomStreams, setRandomStreams } from './random-streams';
 export type { RandomStreamLayer } from './random-streams';
 export { OneStepModel, oneStepModelMetadataSchema, NUM_PAIRS, PAIR_CLASSES, pairIndexOf } from './one-step-model';
 export type { OneStepModelMetadata, OneStepPrediction } from './one-step-model';
+// Pretrained backbones: torchvision / Keras weights in, a pretrained folder out, and into a classifier.
+export { importBackboneWeights } from './pretrained/import-weights';
+export type { ImportWeightsOptions, ImportWeightsReport, ImportWeightsResult } from './pretrained/import-weights';
+export { applyPretrainedBackbone } from './pretrained/pretrained-backbone';
+export type { PretrainedBackboneReport } from './pretrained/pretrained-backbone';
+export { PRETRAINED_MANIFEST_FILE, pretrainedManifestSchema, readPretrainedManifest } from './pretrained/pretrained-manifest';
+export type { PretrainedManifest } from './pretrained/pretrained-manifest';
+export { PretrainedImportError } from './pretrained/pretrained-import-error';
+export { parseSafetensors, readSafetensors } from './pretrained/safetensors-file';
+export type { SafetensorsDtype, SafetensorsFile, SafetensorsTensor } from './pretrained/safetensors-file';
+export { APPEARANCE_BACKBONE_PREFIXES } from './frame-motion';

@@ -10,7 +10,7 @@
 import { tf } from '@a2d/engine';
 import { NUM_ACTIONS, type ModelConfig } from '@a2d/core';
 import { applyActorStep, createActorStepLayers, findActorStepLayers } from './action-conditioning';
-import { frameFeatures } from './frame-motion';
+import { APPEARANCE_BACKBONE_PREFIXES, frameFeatures } from './frame-motion';
 import { layerSeed } from './layer-seed';
 import { SeededDropout } from './seeded-dropout';
 import { applySymbolic } from './symbolic-layer-output';
@@ -106,7 +106,7 @@ export function buildTwoStepNetwork(options: TwoStepNetworkOptions): TwoStepNetw
   const frames = tf.input({ shape: [numFrames, inputSize, inputSize, 3], name: TWO_STEP_NAMES.framesInput });
   const conditionAction = tf.input({ shape: [NUM_ACTIONS], name: TWO_STEP_NAMES.conditionActionInput });
   const motionStream = { features: null };
-  const featuresOf = (backbonePrefix: string) => frameFeatures(frames, { config, seed, backbonePrefix, motionStream });
+  const featuresOf = (backbonePrefix: (typeof APPEARANCE_BACKBONE_PREFIXES)[number]) => frameFeatures(frames, { config, seed, backbonePrefix, motionStream });
   const actionFeatures = featuresOf(config.sharedBackbone ? 'backbone/' : 'action_backbone/');
   const actorFeatures = config.sharedBackbone ? actionFeatures : featuresOf('actor_backbone/');
 

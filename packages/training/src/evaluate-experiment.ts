@@ -126,6 +126,7 @@ export async function evaluateExperiment(options: EvaluateExperimentOptions): Pr
     options.progress?.startEpoch(1, Math.ceil(chosen.length / loader.videosPerBatch), `evaluating ${options.split}`);
     let batches = 0;
     const videos = await predictVideos(loader, inProcessPredictor(model), {
+      normalization: model.config.inputNormalization,
       topK: config.model.constrainedDecoding.topK,
       kind: config.model.kind,
       crops: input.crops,

@@ -8,7 +8,7 @@ import { NUM_ACTIONS, NUM_ACTORS, validityMask, type AugmentConfig, type LossCon
 import {
   buildTestTransform,
   clipBatchToFloat,
-  IMAGENET_NORMALIZATION,
+  type ChannelNormalization,
   resampleRegion,
   testCropBoxes,
   testResizeShortSide,
@@ -112,14 +112,19 @@ export function decodeVideo(actionProbs: readonly number[], actorTable: readonly
 export async function predictVideos(
   loader: DataLoader,
   predict: ProbabilityPredictor,
-  options: DecodeOptions & { onBatch?: (videos: number, clips: number) => void; crops?: TestCrops },
+  options: DecodeOptions & {
+    /** The model's input normalization (`model.inputNormalization` of the config it was built from). */
+    normalization: ChannelNormalization;
+    onBatch?: (videos: number, clips: number) => void;
+    crops?: TestCrops;
+  },
 ): Promise<VideoPrediction[]> {
   const byVideo = new Map<string, { trueAction: number; trueActor: number; views: number; action: number[]; table: number[] }>();
   const order: string[] = [];
   for await (const batch of loader.batches(0)) {
     const cuts = options.crops ? Array.from({ length: options.crops.count }, (_, i) => croppedBatch(batch.frames, batch.shape, options.crops as TestCrops, i)) : [batch];
     for (const cut of cuts) {
-      const floats = clipBatchToFloat(cut.frames, cut.shape, IMAGENET_NORMALIZATION);
+      const floats = clipBatchToFloat(cut.frames, cut.shape, options.normalization);
       const { actionProbs, actorTable } = await predict(floats, cut.shape);
       accumulate(batch, actionProbs, actorTable);
     }

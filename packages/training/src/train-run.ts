@@ -24,7 +24,7 @@ import {
   writeJsonAtomic,
   type A2dConfig,
 } from '@a2d/core';
-import { buildTestTransform, buildTrainTransform, clipBatchToFloat, IMAGENET_NORMALIZATION, mixBatch } from '@a2d/augment';
+import { buildTestTransform, buildTrainTransform, clipBatchToFloat, mixBatch } from '@a2d/augment';
 import {
   DataParallelTrainer,
   InProcessTrainer,
@@ -37,7 +37,7 @@ import {
 } from '@a2d/engine';
 import { checkFfmpegTools, DataLoader, findMissingClips, readVideoset, splitDataset } from '@a2d/ingest';
 import { countClassOccurrences } from '@a2d/losses';
-import { modelArtifactsToFiles, NUM_PAIRS, pairIndexOf, predictionFeedProbability } from '@a2d/layers';
+import { applyPretrainedBackbone, modelArtifactsToFiles, NUM_PAIRS, pairIndexOf, predictionFeedProbability, PRETRAINED_MANIFEST_FILE, readPretrainedManifest } from '@a2d/layers';
 import { CheckpointStore } from './checkpoint/checkpoint-store';
 import { checkpointFiles, readTrainerCheckpoint, type TrainerCheckpoint } from './checkpoint/trainer-checkpoint';
 import type { EpochRecord, LossTerms, ValidationResult } from './epoch-record';
@@ -236,9 +236,27 @@ export function checkResumableWeights(shapes: readonly number[][], state: { repl
   }
 }
 
+/**
+ * `config` with `model.inputNormalization` taken from `model.pretrained`'s manifest (unchanged without one), and
+ * `model.backbone` checked against it, before anything is hashed, saved or built.
+ */
+export async function withPretrainedNormalization(config: A2dConfig, log: (line: string) => void): Promise<A2dConfig> {
+  const dir = config.model.pretrained;
+  if (dir === null) return config;
+  const manifest = await readPretrainedManifest(dir);
+  if (manifest.backbone !== config.model.backbone) {
+    throw new ConfigError([{ path: 'model.backbone', message: `${dir} holds ${manifest.backbone} weights; set --model.backbone=${manifest.backbone} (got ${config.model.backbone})` }], 'config');
+  }
+  const { mean, std } = manifest.inputNormalization;
+  log(`model.inputNormalization: mean [${mean.join(', ')}], std [${std.join(', ')}] (from ${path.join(dir, PRETRAINED_MANIFEST_FILE)}: ${manifest.normalizationSource})`);
+  return { ...config, model: { ...config.model, inputNormalization: { mean: [...mean], std: [...std] } } };
+}
+
 /** Trains (or resumes) one experiment; see the file comment. */
 export async function runTraining(options: TrainingRunOptions): Promise<TrainingRunResult> {
-  const { config, paths, engine, log, warn, signal } = options;
+  const { paths, engine, log, warn, signal } = options;
+  // A pretrained backbone brings the preprocessing its source network was trained with (saved with the run and the model).
+  const config = await withPretrainedNormalization(options.config, log);
   if (config.train.mixedPrecision) {
     throw new ConfigError(
       [{ path: 'train.mixedPrecision', message: 'not supported: tfjs has no float16 kernels on any Node backend (wasm, cpu, tfjs-node, tfjs-node-gpu); train in float32 (set it to false)' }],
@@ -323,12 +341,22 @@ export async function runTraining(options: TrainingRunOptions): Promise<Training
     modelSeed: config.seed,
     classCounts: counts,
   };
+  const mainModel = createClassifier(config.model, inputSize, numFrames, config.seed);
+  if (config.model.pretrained !== null && !resumed) {
+    const pretrained = path.resolve(config.model.pretrained);
+    const loaded = await applyPretrainedBackbone(networkOf(mainModel), pretrained, config.model.backbone);
+    log(
+      `pretrained: ${loaded.loaded} ${config.model.backbone} weights into ${loaded.prefixes.join(' and ')} from ${pretrained} (${loaded.manifest.source.format}, ${path.basename(loaded.manifest.source.file)})` +
+        (loaded.adapted.length > 0 ? `; ${loaded.adapted.map((a) => `${a.name} [${a.saved.join(',')}] -> [${a.model.join(',')}] (extra input channels start at zero)`).join('; ')}` : ''),
+    );
+    if (loaded.manifest.report.partial) warn(`${pretrained} is a forced partial import: ${loaded.manifest.report.missing.length + loaded.manifest.report.mismatched.length} backbone weights were not in the source and start random`);
+    replicaOptions.pretrained = pretrained;
+  }
   const spec: ReplicaSpec = { module: classifierReplicaModule(), options: replicaOptions };
   const trainer: ReplicaTrainer =
     workers > 1
       ? await DataParallelTrainer.start({ workers, replica: spec, backend: engine.backend, requestTimeoutMs: config.train.workerTimeoutSeconds * 1000, collectGarbageEvery: config.train.workerGcEvery })
       : await InProcessTrainer.create({ replica: spec });
-  const mainModel = createClassifier(config.model, inputSize, numFrames, config.seed);
   const scalars = options.scalars?.(paths.tensorboard);
   const progress = options.progress;
 
@@ -406,7 +434,7 @@ export async function runTraining(options: TrainingRunOptions): Promise<Training
 
     const evaluate = async (ema: boolean): Promise<ValidationResult | null> => {
       if (!valLoader) return null;
-      const videos = await predictVideos(valLoader, replicaPredictor(trainer, ema), { topK: config.model.constrainedDecoding.topK, kind: config.model.kind });
+      const videos = await predictVideos(valLoader, replicaPredictor(trainer, ema), { normalization: config.model.inputNormalization, topK: config.model.constrainedDecoding.topK, kind: config.model.kind });
       const acc = videoAccuracies(videos);
       return { loss: videoLosses(videos, config.loss, config.model.kind), acc, clips: videos.length };
     };
@@ -430,7 +458,7 @@ export async function runTraining(options: TrainingRunOptions): Promise<Training
           // move, and the conversion off this thread); mixing blends pixels, so it needs them as floats here.
           const mixed = mixing
             ? mixBatch(
-                { frames: clipBatchToFloat(batch.frames, batch.shape, IMAGENET_NORMALIZATION), shape: batch.shape, actionIds: batch.actionIds, actorIds: batch.actorIds },
+                { frames: clipBatchToFloat(batch.frames, batch.shape, config.model.inputNormalization), shape: batch.shape, actionIds: batch.actionIds, actorIds: batch.actorIds },
                 augment,
                 runRng.fork(`mix/${epoch}/${batchIndex}`),
               )

@@ -63,6 +63,24 @@ export const motionConfigSchema = z.strictObject({
   stream: z.boolean().default(false),
 });
 
+/** Per-channel mean and standard deviation in [0, 1] pixel units: the model input is `(byte / 255 - mean) / std`. */
+export interface InputNormalization {
+  mean: [number, number, number];
+  std: [number, number, number];
+}
+
+/** The ImageNet statistics torchvision's and keras.applications' ImageNet weights were trained with (the default). */
+export const IMAGENET_INPUT_NORMALIZATION: InputNormalization = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
+
+/**
+ * The input preprocessing, one named step shared by training, evaluation and prediction (saved with the model).
+ * `--model.pretrained` sets it to what the imported source network was trained with.
+ */
+export const inputNormalizationSchema = z.strictObject({
+  mean: z.tuple([z.number(), z.number(), z.number()]).default([...IMAGENET_INPUT_NORMALIZATION.mean]),
+  std: z.tuple([z.number().positive(), z.number().positive(), z.number().positive()]).default([...IMAGENET_INPUT_NORMALIZATION.std]),
+});
+
 /** The model section of the config tree (defaults sized for a CPU run). */
 export const modelConfigSchema = z
   .strictObject({
@@ -73,6 +91,12 @@ export const modelConfigSchema = z
     kind: z.enum(['two-step', 'one-step']).default('two-step'),
     /** Per-frame 2D backbone. */
     backbone: backboneNameSchema.default('tiny'),
+    /**
+     * A pretrained folder (`npx nx run layers:import-weights ... --out=<dir>`) whose weights start the backbone(s)
+     * of a new run (not a resumed one); its input normalization replaces `inputNormalization`. Null: random init.
+     */
+    pretrained: z.string().min(1).nullable().default(null),
+    inputNormalization: inputNormalizationSchema.prefault({}),
     /** One backbone feeds both steps (half the compute); false gives the actor step its own. */
     sharedBackbone: z.boolean().default(true),
     /** Width of the temporal tokens, the attention and the fusion MLP. */

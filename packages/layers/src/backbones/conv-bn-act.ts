@@ -23,6 +23,12 @@ export interface ConvBnActSpec {
   strides: number;
   /** Depthwise (per-channel) instead of a full convolution. */
   depthwise?: boolean;
+  /**
+   * `same` (default): TensorFlow's rule, which pads a strided convolution on an even input less at the top/left
+   * (what Keras networks were trained with). `symmetric`: (k-1)/2 zeros on every side, then a 'valid' convolution
+   * (PyTorch's `padding=k//2`, what torchvision networks were trained with); the pad layer is `<conv>_pad`.
+   */
+  padding?: 'same' | 'symmetric';
   /** Activation after the batch norm; none when omitted. */
   activation?: BackboneActivation;
   names: { conv: string; bn: string; activation?: string };
@@ -39,14 +45,16 @@ export function convInitializer(seed: number): ReturnType<typeof tf.initializers
 
 /** Applies conv -> batch norm -> activation to `x` with the layers of `layers`. */
 export function convBnAct(layers: BackboneLayers, x: tf.SymbolicTensor, spec: ConvBnActSpec): tf.SymbolicTensor {
-  const convArgs = { kernelSize: spec.kernelSize, strides: spec.strides, padding: 'same' as const, useBias: false };
+  const symmetric = spec.padding === 'symmetric';
+  const convArgs = { kernelSize: spec.kernelSize, strides: spec.strides, padding: symmetric ? ('valid' as const) : ('same' as const), useBias: false };
+  const input = symmetric ? symmetricZeroPad(layers, x, (spec.kernelSize - 1) / 2, `${spec.names.conv}_pad`) : x;
   let y = layers.apply(
     spec.names.conv,
     (name, seed) =>
       spec.depthwise
         ? tf.layers.depthwiseConv2d({ ...convArgs, name, depthMultiplier: 1, depthwiseInitializer: convInitializer(seed) })
         : tf.layers.conv2d({ ...convArgs, name, filters: spec.filters, kernelInitializer: convInitializer(seed) }),
-    x,
+    input,
   );
   y = layers.apply(spec.names.bn, (name) => new ChannelBatchNorm({ name, ...spec.batchNorm }), y);
   const activation = spec.activation;
@@ -55,6 +63,16 @@ export function convBnAct(layers: BackboneLayers, x: tf.SymbolicTensor, spec: Co
     y = layers.apply(activationName, (name) => tf.layers.activation({ name, activation }), y);
   }
   return y;
+}
+
+/**
+ * `pad` zeros on every side of the spatial axes (none when `pad` is 0). Also right in front of a max pool that
+ * follows a ReLU: every value is >= 0 there, so zero padding picks the same maxima as PyTorch's -inf padding.
+ */
+export function symmetricZeroPad(layers: BackboneLayers, x: tf.SymbolicTensor, pad: number, name: string): tf.SymbolicTensor {
+  if (!Number.isInteger(pad) || pad < 0) throw new RangeError(`${name}: symmetric padding needs an odd kernel size, got a pad of ${pad}`);
+  if (pad === 0) return x;
+  return layers.apply(name, (layerName) => tf.layers.zeroPadding2d({ name: layerName, padding: [[pad, pad], [pad, pad]] }), x);
 }
 
 /** Global average pooling to [N, C] (the `pooled` output of every backbone). */

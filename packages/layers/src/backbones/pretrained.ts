@@ -39,6 +39,40 @@ function renamed(name: string, prefixMap: Readonly<Record<string, string>>): str
   return key === undefined ? name : `${prefixMap[key]}${name.slice(key.length)}`;
 }
 
+/** How the weights of a model pair up with named values: which to write, and the report's lists. */
+export interface WeightMatch<T> {
+  writes: { variable: tf.LayerVariable; value: T }[];
+  loaded: string[];
+  missing: string[];
+  mismatched: { name: string; expected: number[]; got: number[] }[];
+  /** Names of `values` that no model weight took. */
+  unused: string[];
+}
+
+/** Pairs every weight of `weights` with the value of its `originalName` in `values`, when the shapes agree. */
+export function matchWeightsByName<T extends { shape: readonly number[] }>(weights: readonly tf.LayerVariable[], values: ReadonlyMap<string, T>): WeightMatch<T> {
+  const match: WeightMatch<T> = { writes: [], loaded: [], missing: [], mismatched: [], unused: [] };
+  const used = new Set<string>();
+  for (const variable of weights) {
+    const name = variable.originalName;
+    const value = values.get(name);
+    if (value === undefined) {
+      match.missing.push(name);
+      continue;
+    }
+    used.add(name);
+    const expected = variable.shape.map((d) => d ?? -1);
+    if (!tf.util.arraysEqual(expected, [...value.shape])) {
+      match.mismatched.push({ name, expected, got: [...value.shape] });
+      continue;
+    }
+    match.writes.push({ variable, value });
+    match.loaded.push(name);
+  }
+  match.unused = [...values.keys()].filter((name) => !used.has(name));
+  return match;
+}
+
 /** Copies the weights saved at `location` (a folder, model.json path or `file://` URL) into `model`, matching by name. */
 export async function loadPretrainedWeights(model: tf.LayersModel, location: string, options: PretrainedLoadOptions = {}): Promise<PretrainedLoadReport> {
   const artifacts = await readModelArtifacts(location);
@@ -46,30 +80,13 @@ export async function loadPretrainedWeights(model: tf.LayersModel, location: str
   const prefixMap = options.prefixMap ?? {};
   const byName = new Map<string, tf.Tensor>();
   for (const [name, tensor] of Object.entries(saved)) byName.set(renamed(canonicalName(name), prefixMap), tensor);
-  const report: PretrainedLoadReport = { loaded: [], missing: [], mismatched: [], unused: [] };
-  const used = new Set<string>();
   try {
-    for (const weight of model.weights) {
-      const name = weight.originalName;
-      const value = byName.get(name);
-      if (value === undefined) {
-        report.missing.push(name);
-        continue;
-      }
-      used.add(name);
-      const expected = weight.shape.map((d) => d ?? -1);
-      if (!tf.util.arraysEqual(expected, value.shape)) {
-        report.mismatched.push({ name, expected, got: [...value.shape] });
-        continue;
-      }
-      tf.tidy(() => {
-        weight.write(value.dtype === weight.dtype ? value : tf.cast(value, weight.dtype));
-      });
-      report.loaded.push(name);
-    }
+    const { writes, loaded, missing, mismatched, unused } = matchWeightsByName(model.weights, byName);
+    tf.tidy(() => {
+      for (const { variable, value } of writes) variable.write(value.dtype === variable.dtype ? value : tf.cast(value, variable.dtype));
+    });
+    return { loaded, missing, mismatched, unused };
   } finally {
     tf.dispose(Object.values(saved));
   }
-  report.unused = [...byName.keys()].filter((name) => !used.has(name));
-  return report;
 }

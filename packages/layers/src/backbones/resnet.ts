@@ -1,11 +1,15 @@
 /**
- * ResNet (He et al. 2016) as torchvision builds it ("v1.5": the stride sits on the 3x3 convolution of a
- * bottleneck). Variants are config entries; layer names follow keras.applications (`conv2_block1_1_conv`).
+ * ResNet (He et al. 2016) exactly as torchvision builds it, so torchvision weights compute what they computed
+ * there: the stride of a bottleneck sits on its 3x3 convolution ("v1.5"), convolutions have no bias, batch norm
+ * uses epsilon 1e-5, and every convolution and the stem's max pool pad symmetrically with (k-1)/2 zeros
+ * (TensorFlow's 'same' would pad a stride-2 convolution on an even input unevenly). Variants are config
+ * entries; layer names follow keras.applications (`conv2_block1_1_conv`), `pretrained/torchvision-resnet.ts`
+ * maps torchvision's names onto them.
  */
 import { tf } from '@a2d/engine';
 import { BackboneLayers, channelsOf } from './backbone-layers';
 import type { Backbone, BackboneOptions } from './backbone';
-import { convBnAct, globalAveragePool, type BatchNormSettings } from './conv-bn-act';
+import { convBnAct, globalAveragePool, symmetricZeroPad, type BatchNormSettings } from './conv-bn-act';
 import { DropPath, dropPathRateAt } from './drop-path';
 
 /** The residual block kinds: two 3x3 convolutions, or 1x1 -> 3x3 -> 1x1 with 4x expansion. */
@@ -50,6 +54,7 @@ export function createResNet(name: ResNetName, options: BackboneOptions = {}): B
       ...(relu ? { activation: 'relu' as const } : {}),
       names: { conv: `${block}_${index}_conv`, bn: `${block}_${index}_bn`, activation: `${block}_${index}_relu` },
       batchNorm,
+      padding: 'symmetric' as const,
     });
     let branch: tf.SymbolicTensor;
     if (variant.block === 'basic') {
@@ -80,8 +85,10 @@ export function createResNet(name: ResNetName, options: BackboneOptions = {}): B
         activation: 'relu',
         names: { conv: 'conv1_conv', bn: 'conv1_bn', activation: 'conv1_relu' },
         batchNorm,
+        padding: 'symmetric',
       });
-      x = layers.apply('pool1_pool', (layerName) => tf.layers.maxPooling2d({ name: layerName, poolSize: 3, strides: 2, padding: 'same' }), x);
+      x = symmetricZeroPad(layers, x, 1, 'pool1_pad');
+      x = layers.apply('pool1_pool', (layerName) => tf.layers.maxPooling2d({ name: layerName, poolSize: 3, strides: 2, padding: 'valid' }), x);
       let blockIndex = 0;
       variant.layers.forEach((blocks, stage) => {
         for (let b = 0; b < blocks; b++) {

@@ -6,14 +6,13 @@
  *
  * Inputs of a training shard (axis 0 = clips):
  *   frames [b, T, S, S, 3] float32, normalised; or the raw bytes 0..255 when the context says `rawFrames` (the
- *   replica normalises them with the ImageNet statistics, as `clipBatchToFloat` does), actionTarget [b, 8], actorTarget [b, 7], pairTarget [b, 36]
+ *   replica normalises them with `model.inputNormalization`, as `clipBatchToFloat` does), actionTarget [b, 8], actorTarget [b, 7], pairTarget [b, 36]
  *   (soft or one-hot), trueAction [b] / trueActor [b] int32 (the dominant label, for accuracy and conditioning),
  *   feedPrediction [b] int32 (1: step 2 is conditioned on step 1's argmax; 0: on trueAction).
  */
-import { NUM_ACTIONS, type A2dConfig } from '@a2d/core';
-import { IMAGENET_NORMALIZATION } from '@a2d/augment';
+import { NUM_ACTIONS, type A2dConfig, type InputNormalization } from '@a2d/core';
 import { tf, type Replica, type ReplicaState, type StepContext, type TensorPayload } from '@a2d/engine';
-import { getRandomStreams, OneStepModel, PAIR_CLASSES, setRandomStreams } from '@a2d/layers';
+import { applyPretrainedBackbone, getRandomStreams, OneStepModel, PAIR_CLASSES, setRandomStreams } from '@a2d/layers';
 import { crossEntropy, focalLoss, TwoStepLoss, type TwoStepClassCounts } from '@a2d/losses';
 import { AdamW } from '../optim/adamw';
 import { WeightEma } from '../optim/weight-ema';
@@ -28,6 +27,8 @@ export interface ClassifierReplicaOptions {
   modelSeed: number;
   /** Training-split class counts (for `balanced` class weights and adaptive focal alphas). */
   classCounts?: TwoStepClassCounts;
+  /** A pretrained folder to fill the backbone(s) from after building (a new run; a resumed one sets its state instead). */
+  pretrained?: string;
 }
 
 /**
@@ -38,15 +39,14 @@ export interface ClassifierReplicaOptions {
 export const REPLICA_METRICS = ['loss.total', 'loss.action', 'loss.actor', 'loss.consistency', 'acc.action', 'acc.actor', 'acc.combined'] as const;
 
 /** `(bytes / 255 - mean) / std` per channel: what `clipBatchToFloat` computes, here inside the replica. */
-function normalizeFrames(frames: tf.Tensor5D): tf.Tensor5D {
-  const { mean, std } = IMAGENET_NORMALIZATION;
+function normalizeFrames(frames: tf.Tensor5D, { mean, std }: InputNormalization): tf.Tensor5D {
   return tf.div(tf.sub(tf.div(frames, 255), tf.tensor1d([...mean])), tf.tensor1d([...std])) as tf.Tensor5D;
 }
 
 /** The frames of a shard as the model takes them. */
-function framesOf(inputs: Record<string, tf.Tensor>, context: StepContext): tf.Tensor5D {
+function framesOf(inputs: Record<string, tf.Tensor>, context: StepContext, normalization: InputNormalization): tf.Tensor5D {
   const frames = inputs.frames as tf.Tensor5D;
-  return context.rawFrames === true ? normalizeFrames(frames) : frames;
+  return context.rawFrames === true ? normalizeFrames(frames, normalization) : frames;
 }
 
 function argMaxRows(tensor: tf.Tensor2D): Int32Array {
@@ -67,10 +67,14 @@ export class ClassifierReplica implements Replica {
   private readonly twoStepLoss: TwoStepLoss;
   private metrics: Record<string, number> = {};
 
-  constructor(readonly options: ClassifierReplicaOptions) {
+  /** `model`: an already built classifier (e.g. with pretrained weights); by default one is built from the options. */
+  constructor(
+    readonly options: ClassifierReplicaOptions,
+    model?: Classifier,
+  ) {
     const { config } = options;
     if (config.train.mixedPrecision) throw new Error('train.mixedPrecision: tfjs has no float16 kernels on any Node backend');
-    this.model = createClassifier(config.model, options.inputSize, options.numFrames, options.modelSeed);
+    this.model = model ?? createClassifier(config.model, options.inputSize, options.numFrames, options.modelSeed);
     const network = networkOf(this.model);
     this.variables = network.trainableWeights.map((w) => w.read() as tf.Variable);
     this.buffers = network.nonTrainableWeights.map((w) => w.read() as tf.Variable);
@@ -80,7 +84,7 @@ export class ClassifierReplica implements Replica {
   }
 
   loss(inputs: Record<string, tf.Tensor>, context: StepContext = {}): tf.Scalar {
-    const frames = framesOf(inputs, context);
+    const frames = framesOf(inputs, context, this.options.config.model.inputNormalization);
     const trueAction = inputs.trueAction as tf.Tensor1D;
     const trueActor = inputs.trueActor as tf.Tensor1D;
     if (this.model instanceof OneStepModel) {
@@ -167,7 +171,7 @@ export class ClassifierReplica implements Replica {
 
   predict(inputs: Record<string, tf.Tensor>, context: StepContext): Record<string, tf.Tensor> {
     const run = (): Record<string, tf.Tensor> => {
-      const out = inferProbabilities(this.model, framesOf(inputs, context));
+      const out = inferProbabilities(this.model, framesOf(inputs, context, this.options.config.model.inputNormalization));
       const named: Record<string, tf.Tensor> = { actionProbs: out.actionProbs, actorTable: out.actorTable };
       if (out.pairProbs) named.pairProbs = out.pairProbs;
       return named;
@@ -215,6 +219,9 @@ export class ClassifierReplica implements Replica {
 }
 
 /** Factory the trainer's workers call (see `ReplicaSpec`). */
-export function createReplica(options: ClassifierReplicaOptions): Replica {
-  return new ClassifierReplica(options);
+export async function createReplica(options: ClassifierReplicaOptions): Promise<Replica> {
+  const model = createClassifier(options.config.model, options.inputSize, options.numFrames, options.modelSeed);
+  // Before the optimizer and the EMA copy the weights.
+  if (options.pretrained !== undefined) await applyPretrainedBackbone(networkOf(model), options.pretrained, options.config.model.backbone);
+  return new ClassifierReplica(options, model);
 }

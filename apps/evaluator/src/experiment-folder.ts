@@ -2,9 +2,9 @@
  * What `evaluator:test` and `evaluator:predict` share: the flags that pick an experiment, a checkpoint and its
  * weights, and finding the experiment's folder (a wrong name is one line listing the experiments that exist).
  */
-import { existsSync, readdirSync } from 'node:fs';
-import path from 'node:path';
-import { booleanFlag, DatasetError, engineBackendSchema, experimentConfigSchema, numberFlag, stringFlag } from '@a2d/core';
+import { booleanFlag, engineBackendSchema, experimentConfigSchema, numberFlag, stringFlag } from '@a2d/core';
+
+export { findExperiment, listExperiments } from '@a2d/training';
 
 /** Flags of both commands: which experiment, which checkpoint and weights, how many views, which backend. */
 export const experimentSelectionFlags = {
@@ -20,22 +20,3 @@ export const experimentSelectionFlags = {
     .optional(),
   backend: engineBackendSchema.default('auto'),
 };
-
-/** The experiment folders under `dir` (those with a `config.json`), sorted. */
-export function listExperiments(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && existsSync(path.join(dir, entry.name, 'config.json')))
-    .map((entry) => entry.name)
-    .sort();
-}
-
-/** The folder of experiment `name` under `dir`; a `DatasetError` naming it (and what exists) when it is missing. */
-export function findExperiment(dir: string, name: string): string {
-  const folder = path.join(dir, name);
-  if (existsSync(path.join(folder, 'config.json'))) return folder;
-  const known = listExperiments(dir);
-  const shown = known.slice(0, 10).join(', ') + (known.length > 10 ? `, ... (${known.length} in all)` : '');
-  const what = existsSync(folder) ? 'has no config.json (not an experiment, or its training never started)' : 'no such experiment';
-  throw new DatasetError(folder, `${what}; ${known.length > 0 ? `experiments in ${dir}: ${shown}` : `${dir} holds no experiments (--experiments-dir?)`}`);
-}

@@ -21,12 +21,12 @@ import {
 import { checkFfmpegTools, clipPath, DataLoader, videoFileRecord } from '@a2d/ingest';
 import {
   CheckpointError,
+  checkpointConfig,
   experimentPaths,
   inProcessPredictor,
   loadCheckpointModel,
   predictVideos,
   testTimeInput,
-  readExperimentConfig,
   type Classifier,
 } from '@a2d/training';
 
@@ -97,12 +97,6 @@ export interface PredictorSettings {
   crops: 1 | 3;
   /** Actions re-scored by constrained decoding. */
   constrainedTopK: number;
-}
-
-/** The config a checkpoint was trained with: its own `config.json`, else the experiment's (as `evaluateExperiment`). */
-function checkpointConfig(checkpointDir: string, experimentDir: string): A2dConfig {
-  const own = path.join(checkpointDir, 'config.json');
-  return readExperimentConfig(existsSync(own) ? own : experimentPaths(path.dirname(experimentDir), path.basename(experimentDir)).config).config;
 }
 
 function pair(action: number, actor: number, actionProbs: readonly number[], actorTable: readonly (readonly number[])[]): PairPrediction {

@@ -28,7 +28,8 @@ import { crc32 } from 'node:zlib';
 import { z } from 'zod';
 import type { Clip } from '@a2d/core';
 
-const MAGIC = Buffer.from('A2DFRM02', 'ascii');
+// Uint8Array, not Buffer: this module is also bundled into the browser viewer (for its sampling helpers' package).
+const MAGIC = new TextEncoder().encode('A2DFRM02');
 const FORMAT_VERSION = 2;
 /** Bytes before the JSON header: magic, header length, CRC-32. */
 const PREFIX_BYTES = MAGIC.length + 8;

@@ -80,7 +80,7 @@ export async function loadCheckpointModel(checkpointDir: string, ema = false): P
 }
 
 /** The config a checkpoint was trained with: its own `config.json`, else the experiment's. */
-function checkpointConfig(checkpointDir: string, experimentDir: string): A2dConfig {
+export function checkpointConfig(checkpointDir: string, experimentDir: string): A2dConfig {
   const own = path.join(checkpointDir, 'config.json');
   return readExperimentConfig(existsSync(own) ? own : experimentPaths(path.dirname(experimentDir), path.basename(experimentDir)).config).config;
 }

@@ -69,8 +69,8 @@ export function testTimeInput(augment: AugmentConfig, crops: 1 | 3): { transform
   return { crops: { count: crops, size: augment.cropSize, resizeShortSide: testResizeShortSide(augment) } };
 }
 
-/** The batch cut to crop `index` of `crops` (every clip the same box). */
-function croppedBatch(frames: Uint8Array, shape: [number, number, number, number, 3], crops: TestCrops, index: number): { frames: Uint8Array; shape: [number, number, number, number, 3] } {
+/** The batch cut to crop `index` of `crops` (every clip the same box), as `predictVideos` cuts it. */
+export function croppedBatch(frames: Uint8Array, shape: [number, number, number, number, 3], crops: TestCrops, index: number): { frames: Uint8Array; shape: [number, number, number, number, 3] } {
   const [clips, numFrames, height, width] = shape;
   const box = testCropBoxes({ height, width }, crops.size, crops.resizeShortSide, crops.count)[index];
   const clipBytes = numFrames * height * width * 3;

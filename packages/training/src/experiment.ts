@@ -4,7 +4,7 @@
  * `skipped-videos.json`, `results/` (evaluation) and `plots/` (reporter).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { a2dConfigSchema, ConfigError, DatasetError, parseJsonText, writeJsonAtomic, type A2dConfig } from '@a2d/core';
@@ -132,4 +132,23 @@ export function readExperimentConfig(file: string): ExperimentConfigFile {
 /** Writes `config.json` atomically. */
 export async function writeExperimentConfig(file: string, contents: ExperimentConfigFile): Promise<void> {
   await writeJsonAtomic(file, contents);
+}
+
+/** The experiment folders under `dir` (those with a `config.json`), sorted. */
+export function listExperiments(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(path.join(dir, entry.name, 'config.json')))
+    .map((entry) => entry.name)
+    .sort();
+}
+
+/** The folder of experiment `name` under `dir`; a `DatasetError` naming it (and what exists) when it is missing. */
+export function findExperiment(dir: string, name: string): string {
+  const folder = path.join(dir, name);
+  if (existsSync(path.join(folder, 'config.json'))) return folder;
+  const known = listExperiments(dir);
+  const shown = known.slice(0, 10).join(', ') + (known.length > 10 ? `, ... (${known.length} in all)` : '');
+  const what = existsSync(folder) ? 'has no config.json (not an experiment, or its training never started)' : 'no such experiment';
+  throw new DatasetError(folder, `${what}; ${known.length > 0 ? `experiments in ${dir}: ${shown}` : `${dir} holds no experiments (--experiments-dir?)`}`);
 }

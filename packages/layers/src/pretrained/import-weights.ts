@@ -55,7 +55,8 @@ export interface ImportWeightsResult {
   report: ImportWeightsReport;
 }
 
-const HDF5_SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
+// Uint8Array, not Buffer: the browser viewer bundles this package.
+const HDF5_SIGNATURE = Uint8Array.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 /** Reads the source file as the family of `backbone` expects it. */
 function readSource(bytes: Buffer, file: string, backbone: BackboneName): SourceWeights {

@@ -75,6 +75,9 @@ describeWithPython('Keras EfficientNet import (against a PyTorch re-implementati
 });
 
 describe("EfficientNet-B0's layer names follow keras.applications' source", () => {
+  // Its own backend: this must run (and pass) where the Python reference tests above are skipped.
+  beforeAll(() => tf.setBackend('cpu'));
+
   it('has the blocks and per-block layer names of keras/src/applications/efficientnet.py', () => {
     // From Keras's source: DEFAULT_BLOCKS_ARGS repeats (1, 2, 2, 3, 3, 4, 1) and expand ratios (1, 6, ...), blocks named
     // `block{stage}{a, b, ...}_` and, inside `block()`: expand_conv/expand_bn (expand_ratio != 1 only), dwconv, bn,

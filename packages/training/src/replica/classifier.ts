@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { NUM_ACTIONS, NUM_ACTORS, Rng, type ModelConfig } from '@a2d/core';
 import { tf } from '@a2d/engine';
-import { NUM_PAIRS, OneStepModel, PAIR_CLASSES, resolveModelLocation, TwoStepModel } from '@a2d/layers';
+import { NUM_PAIRS, OneStepModel, PAIR_CLASSES, resolveModelLocation, TwoStepModel, type EncodedClips } from '@a2d/layers';
 
 /** Either trained model. */
 export type Classifier = TwoStepModel | OneStepModel;
@@ -50,6 +50,21 @@ export function pairsToTable(pairProbs: tf.Tensor2D): { actionProbs: tf.Tensor2D
   });
 }
 
+/**
+ * Step 2 of two-step inference on encoded clips: p(actor | action) [B, 8, 7], step 2 run once for every action
+ * (one batched pass over the cached tokens). The caller disposes the result.
+ */
+export function inferActorTable(model: TwoStepModel, encoded: Pick<EncodedClips, 'actionTokens' | 'actorTokens'>): tf.Tensor3D {
+  return tf.tidy(() => {
+    const batch = encoded.actorTokens.shape[0];
+    const tile = (tokens: tf.Tensor3D) => tf.concat(new Array<tf.Tensor3D>(NUM_ACTIONS).fill(tokens), 0);
+    // Row action * batch + clip conditions clip `clip` on `action`.
+    const conditions = tf.oneHot(tf.tensor1d(Array.from({ length: NUM_ACTIONS * batch }, (_, row) => Math.floor(row / batch)), 'int32'), NUM_ACTIONS).toFloat() as tf.Tensor2D;
+    const actorLogits = model.actorLogits({ actorTokens: tile(encoded.actorTokens), actionTokens: tile(encoded.actionTokens) }, conditions);
+    return tf.transpose(tf.softmax(actorLogits).reshape([NUM_ACTIONS, batch, NUM_ACTORS]), [1, 0, 2]) as tf.Tensor3D;
+  });
+}
+
 /** Inference outputs on a batch: p(action) [B, 8], p(actor | action) [B, 8, 7], and for one-step p(pair) [B, 36]. */
 export function inferProbabilities(model: Classifier, frames: tf.Tensor5D): { actionProbs: tf.Tensor2D; actorTable: tf.Tensor3D; pairProbs?: tf.Tensor2D } {
   return tf.tidy(() => {
@@ -58,12 +73,6 @@ export function inferProbabilities(model: Classifier, frames: tf.Tensor5D): { ac
       return { ...pairsToTable(pairProbs), pairProbs };
     }
     const encoded = model.encode(frames);
-    const batch = frames.shape[0];
-    const tile = (tokens: tf.Tensor3D) => tf.concat(new Array<tf.Tensor3D>(NUM_ACTIONS).fill(tokens), 0);
-    // Row action * batch + clip conditions clip `clip` on `action`.
-    const conditions = tf.oneHot(tf.tensor1d(Array.from({ length: NUM_ACTIONS * batch }, (_, row) => Math.floor(row / batch)), 'int32'), NUM_ACTIONS).toFloat() as tf.Tensor2D;
-    const actorLogits = model.actorLogits({ actorTokens: tile(encoded.actorTokens), actionTokens: tile(encoded.actionTokens) }, conditions);
-    const actorTable = tf.transpose(tf.softmax(actorLogits).reshape([NUM_ACTIONS, batch, NUM_ACTORS]), [1, 0, 2]) as tf.Tensor3D;
-    return { actionProbs: tf.softmax(encoded.actionLogits) as tf.Tensor2D, actorTable };
+    return { actionProbs: tf.softmax(encoded.actionLogits) as tf.Tensor2D, actorTable: inferActorTable(model, encoded) };
   });
 }

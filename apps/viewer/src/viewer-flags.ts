@@ -1,0 +1,11 @@
+/** The flags `viewer:build` and `viewer:serve` share: which experiment, checkpoint and weights, and the output folder. */
+import { booleanFlag, experimentConfigSchema, stringFlag } from '@a2d/core';
+
+/** Flags of both commands. */
+export const viewerFlags = {
+  experimentName: stringFlag().pipe(experimentConfigSchema.shape.name.unwrap()),
+  experimentsDir: stringFlag().default(experimentConfigSchema.shape.dir.parse(undefined)),
+  checkpoint: stringFlag().optional(),
+  ema: booleanFlag().default(false),
+  out: stringFlag().optional(),
+};

@@ -137,6 +137,28 @@ describe('the page pipeline on the evaluator\'s frames (Node, wasm)', () => {
     }
   });
 
+  it('does the same for the one-step baseline (a single pass, no step 2 time)', async () => {
+    const engine = await initEngine({ backend: 'wasm', log: () => undefined });
+    const config = trainingFixtures.tinyConfig(root, experiments, { model: { kind: 'one-step' }, train: { epochs: 1 } });
+    await runTraining({ config, name: 'one-step', paths: experimentPaths(experiments, 'one-step'), engine, resume: false, force: false, log: () => undefined, warn: () => undefined });
+    const oneStepDir = path.join(experiments, 'one-step');
+    const built = await buildViewer({ experimentDir: oneStepDir });
+    expect(built.card.model.kind).toBe('one-step');
+    const evaluation = await evaluateExperiment({ experimentDir: oneStepDir, split: 'test' });
+    const twoStep = model;
+    model = await loadCheckpointModel(path.join(oneStepDir, 'checkpoints', 'best'));
+    try {
+      for (const video of evaluation.videos.slice(0, 3)) {
+        const answer = await pageAnswer(clipOf(video.videoId), built.card);
+        expectSameAnswer(answer, video, 1e-5);
+        expect(answer.stepMilliseconds.step2).toBeNull();
+      }
+    } finally {
+      model.dispose();
+      model = twoStep;
+    }
+  }, 120_000);
+
   it('refuses frames of the wrong size with the frame and the size expected', () => {
     const plan = planFrames(20, card);
     const frames = new Map(plan.frames.map((index) => [index, new Uint8Array(10)]));

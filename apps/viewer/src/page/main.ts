@@ -103,7 +103,29 @@ function bars(title: string, names: readonly string[], probabilities: readonly n
   return box;
 }
 
-function renderOutcome(outcome: FileOutcome, card: ModelCard): HTMLElement {
+/** The first view's frames side by side, as the model saw them before cropping (decode size). */
+function frameStrip(frames: readonly Uint8Array[], card: ModelCard): HTMLCanvasElement {
+  const { width, height } = card.inference.decode;
+  const canvas = document.createElement('canvas');
+  canvas.className = 'strip';
+  canvas.width = width * frames.length;
+  canvas.height = height;
+  const context = canvas.getContext('2d');
+  if (!context) return canvas;
+  frames.forEach((rgb, i) => {
+    const image = context.createImageData(width, height);
+    for (let p = 0, q = 0; p < rgb.length; p += 3, q += 4) {
+      image.data[q] = rgb[p];
+      image.data[q + 1] = rgb[p + 1];
+      image.data[q + 2] = rgb[p + 2];
+      image.data[q + 3] = 255;
+    }
+    context.putImageData(image, i * width, 0);
+  });
+  return canvas;
+}
+
+function renderOutcome(outcome: FileOutcome, card: ModelCard, strip?: HTMLCanvasElement): HTMLElement {
   const section = document.createElement('section');
   section.className = outcome.ok ? 'result' : 'result failed';
   section.dataset.file = outcome.file;
@@ -129,6 +151,7 @@ function renderOutcome(outcome: FileOutcome, card: ModelCard): HTMLElement {
   const timing = outcome.stepMilliseconds.step2 === null
     ? `decode ${ms(outcome.decodeMilliseconds)}, model (one pass, one-step) ${ms(outcome.stepMilliseconds.step1)}`
     : `decode ${ms(outcome.decodeMilliseconds)}, step 1 ${ms(outcome.stepMilliseconds.step1)}, step 2 ${ms(outcome.stepMilliseconds.step2)}`;
+  if (strip) section.append(strip);
   section.append(
     pairs,
     text('p', `${outcome.frames} frames in the file; ${outcome.clips} clip(s) of ${card.model.numFrames} frames averaged; ${timing}`, 'timing'),
@@ -185,7 +208,7 @@ function start(): ViewerApi {
     return { backend, card, model };
   })();
 
-  async function predictFile(file: File): Promise<FileOutcome> {
+  async function predictFile(file: File): Promise<{ outcome: FileOutcome; strip?: HTMLCanvasElement }> {
     const { card, model } = await loading;
     try {
       const decodeStarted = performance.now();
@@ -201,7 +224,8 @@ function start(): ViewerApi {
       );
       const decodeMilliseconds = performance.now() - decodeStarted;
       const prediction = await predictViewClips(model, viewClips(plan, decoded.frames, card), card);
-      return {
+      const strip = frameStrip(plan.views[0].map((index) => decoded.frames.get(index) as Uint8Array), card);
+      const outcome: FileOutcome = {
         ok: true,
         file: file.name,
         frames: decoded.table.frameCount,
@@ -212,8 +236,9 @@ function start(): ViewerApi {
         constrainedActor: ACTORS[prediction.constrained.actor],
         ...prediction,
       };
+      return { outcome, strip };
     } catch (error) {
-      return { ok: false, file: file.name, error: describe(error) };
+      return { outcome: { ok: false, file: file.name, error: describe(error) } };
     }
   }
 
@@ -222,9 +247,9 @@ function start(): ViewerApi {
     const outcomes: FileOutcome[] = [];
     for (const file of files) {
       status.textContent = `Reading ${file.name} ...`;
-      const outcome = await predictFile(file);
+      const { outcome, strip } = await predictFile(file);
       outcomes.push(outcome);
-      results.prepend(renderOutcome(outcome, card));
+      results.prepend(renderOutcome(outcome, card, strip));
     }
     status.textContent = `Done: ${outcomes.filter((o) => o.ok).length} of ${outcomes.length} file(s) predicted.`;
     return outcomes;

@@ -3,9 +3,8 @@ import { copyFileSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ACTORS, ConfigError, VIDEO_ACTIONS } from '@a2d/core';
-import { initEngine } from '@a2d/engine';
 import { readPredictionsCsv } from '@a2d/metrics';
-import { CheckpointError, evaluateExperiment, experimentPaths, runTraining, trainingFixtures, type VideoPrediction } from '@a2d/training';
+import { CheckpointError, evaluateExperiment, trainingFixtures, type VideoPrediction } from '@a2d/training';
 import { predictJsonSchema, runPredictCommand, type PredictedFile } from './predict';
 import type { VideoFilePrediction } from './video-file-predictor';
 
@@ -45,10 +44,7 @@ beforeAll(async () => {
   root = path.join(base, 'data');
   experiments = path.join(base, 'experiments');
   await trainingFixtures.makeTinyDataset(root);
-  const engine = await initEngine({ backend: 'wasm', log: () => undefined });
-  const config = trainingFixtures.tinyConfig(root, experiments, { train: { epochs: 2 } });
-  await runTraining({ config, name: 'tiny', paths: experimentPaths(experiments, 'tiny'), engine, resume: false, force: false, log: () => undefined, warn: () => undefined });
-  experimentDir = path.join(experiments, 'tiny');
+  experimentDir = await trainingFixtures.trainTinyExperiment(root, experiments);
 }, 300_000);
 
 describe('evaluator:predict', () => {

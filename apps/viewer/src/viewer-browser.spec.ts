@@ -8,9 +8,8 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { initEngine } from '@a2d/engine';
 import { decodeFrames, readVideoset, videoFixtures } from '@a2d/ingest';
-import { evaluateExperiment, experimentPaths, runTraining, trainingFixtures } from '@a2d/training';
+import { evaluateExperiment, trainingFixtures } from '@a2d/training';
 import { buildViewer } from './build-viewer';
 import type { FileOutcome } from './page/main';
 import { planFrames } from './page/clip-inference';
@@ -83,10 +82,7 @@ describeInBrowser('the viewer page in headless Chromium', () => {
     root = path.join(base, 'data');
     experiments = path.join(base, 'experiments');
     await trainingFixtures.makeTinyDataset(root);
-    const engine = await initEngine({ backend: 'wasm', log: () => undefined });
-    const config = trainingFixtures.tinyConfig(root, experiments, { train: { epochs: 2 } });
-    await runTraining({ config, name: 'tiny', paths: experimentPaths(experiments, 'tiny'), engine, resume: false, force: false, log: () => undefined, warn: () => undefined });
-    const experimentDir = path.join(experiments, 'tiny');
+    const experimentDir = await trainingFixtures.trainTinyExperiment(root, experiments);
     await evaluateExperiment({ experimentDir, split: 'test' });
     const built = await buildViewer({ experimentDir });
     viewerDir = built.outDir;

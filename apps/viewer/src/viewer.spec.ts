@@ -2,9 +2,9 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import os from 'node:os';
 import path from 'node:path';
 import { DatasetError } from '@a2d/core';
-import { initEngine, tf } from '@a2d/engine';
+import { tf } from '@a2d/engine';
 import { ClipSource, decodeFrames, probeVideo, readVideoset } from '@a2d/ingest';
-import { CheckpointError, evaluateExperiment, experimentPaths, loadCheckpointModel, readExperimentConfig, runTraining, trainingFixtures, type Classifier, type VideoPrediction } from '@a2d/training';
+import { CheckpointError, evaluateExperiment, loadCheckpointModel, readExperimentConfig, trainingFixtures, type Classifier, type VideoPrediction } from '@a2d/training';
 import { buildViewer } from './build-viewer';
 import { runBuildCommand } from './build';
 import { planFrames, predictViewClips, viewClips } from './page/clip-inference';
@@ -46,10 +46,7 @@ beforeAll(async () => {
   root = path.join(base, 'data');
   experiments = path.join(base, 'experiments');
   await trainingFixtures.makeTinyDataset(root);
-  const engine = await initEngine({ backend: 'wasm', log: () => undefined });
-  const config = trainingFixtures.tinyConfig(root, experiments, { train: { epochs: 2 } });
-  await runTraining({ config, name: 'tiny', paths: experimentPaths(experiments, 'tiny'), engine, resume: false, force: false, log: () => undefined, warn: () => undefined });
-  experimentDir = path.join(experiments, 'tiny');
+  experimentDir = await trainingFixtures.trainTinyExperiment(root, experiments);
   await evaluateExperiment({ experimentDir, split: 'test' });
   card = (await buildViewer({ experimentDir, minify: false })).card;
   model = await loadCheckpointModel(path.join(experimentDir, 'checkpoints', 'best'));
@@ -138,10 +135,7 @@ describe('the page pipeline on the evaluator\'s frames (Node, wasm)', () => {
   });
 
   it('does the same for the one-step baseline (a single pass, no step 2 time)', async () => {
-    const engine = await initEngine({ backend: 'wasm', log: () => undefined });
-    const config = trainingFixtures.tinyConfig(root, experiments, { model: { kind: 'one-step' }, train: { epochs: 1 } });
-    await runTraining({ config, name: 'one-step', paths: experimentPaths(experiments, 'one-step'), engine, resume: false, force: false, log: () => undefined, warn: () => undefined });
-    const oneStepDir = path.join(experiments, 'one-step');
+    const oneStepDir = await trainingFixtures.trainTinyExperiment(root, experiments, { name: 'one-step', overrides: { model: { kind: 'one-step' }, train: { epochs: 1 } } });
     const built = await buildViewer({ experimentDir: oneStepDir });
     expect(built.card.model.kind).toBe('one-step');
     const evaluation = await evaluateExperiment({ experimentDir: oneStepDir, split: 'test' });

@@ -10,7 +10,7 @@ import { clipBatchToFloat } from '@a2d/augment';
 import { tf } from '@a2d/engine';
 import { denseFrameSet, nearestFramePositions, sampleClipIndices } from '@a2d/ingest';
 import { OneStepModel } from '@a2d/layers';
-import { croppedBatch, decodeVideo, inferActorTable, pairsToTable, testTimeInput, type Classifier, type DecodedClip } from '@a2d/training';
+import { croppedBatch, decodeVideo, inferActorTable, inferProbabilities, testTimeInput, type Classifier, type DecodedClip } from '@a2d/training';
 import type { ModelCard } from './model-card';
 
 /** The source frames of a video's test views: per view its frame numbers, and the distinct frames to decode. */
@@ -69,12 +69,9 @@ export interface ViewerPrediction {
 async function runSteps(model: Classifier, frames: tf.Tensor5D): Promise<{ actionProbs: Float32Array; actorTable: Float32Array; step1: number; step2: number | null }> {
   const started = performance.now();
   if (model instanceof OneStepModel) {
-    const outputs = tf.tidy(() => {
-      const table = pairsToTable(tf.softmax(model.logits(frames)) as tf.Tensor2D);
-      return [table.actionProbs, table.actorTable];
-    });
-    const [actionProbs, actorTable] = (await Promise.all(outputs.map((t) => t.data()))) as Float32Array[];
-    tf.dispose(outputs);
+    const outputs = inferProbabilities(model, frames);
+    const [actionProbs, actorTable] = (await Promise.all([outputs.actionProbs.data(), outputs.actorTable.data()])) as Float32Array[];
+    tf.dispose([outputs.actionProbs, outputs.actorTable, outputs.pairProbs as tf.Tensor2D]);
     return { actionProbs, actorTable, step1: performance.now() - started, step2: null };
   }
   const encoded = model.encode(frames);

@@ -5,7 +5,10 @@
 import { linkSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { a2dConfigSchema, mergeTrees, type A2dConfig, type ConfigTree } from '@a2d/core';
+import { initEngine } from '@a2d/engine';
 import { generateDataset, parseGenerateOptions } from '@a2d/synth';
+import { experimentPaths } from '../experiment';
+import { runTraining } from '../train-run';
 
 /**
  * Generates the tiny dataset into `root` (each of the 36 pairs once) and writes `videoset-val.csv`: every clip
@@ -41,4 +44,16 @@ export function tinyConfig(root: string, experimentsDir: string, overrides: Conf
     experiment: { dir: experimentsDir },
   };
   return a2dConfigSchema.parse(mergeTrees(base, overrides));
+}
+
+/**
+ * Trains experiment `name` (default `tiny`) of `tinyConfig(root, experimentsDir, overrides)` on the wasm backend,
+ * quietly, and returns its folder: the trained experiment the evaluator's and viewer's tests start from.
+ */
+export async function trainTinyExperiment(root: string, experimentsDir: string, options: { name?: string; overrides?: ConfigTree } = {}): Promise<string> {
+  const name = options.name ?? 'tiny';
+  const engine = await initEngine({ backend: 'wasm', log: () => undefined });
+  const config = tinyConfig(root, experimentsDir, options.overrides ?? { train: { epochs: 2 } });
+  await runTraining({ config, name, paths: experimentPaths(experimentsDir, name), engine, resume: false, force: false, log: () => undefined, warn: () => undefined });
+  return path.join(experimentsDir, name);
 }

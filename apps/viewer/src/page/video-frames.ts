@@ -40,6 +40,34 @@ function waitFor(video: HTMLVideoElement, event: 'loadeddata' | 'seeked', file: 
   });
 }
 
+/** `requestVideoFrameCallback` where the browser has it (Chromium, Safari; Firefox from 132). */
+interface FrameCallbackVideo {
+  requestVideoFrameCallback(callback: (now: number, metadata: { mediaTime: number }) => void): number;
+  cancelVideoFrameCallback(handle: number): void;
+}
+
+function hasFrameCallbacks(video: HTMLVideoElement): video is HTMLVideoElement & FrameCallbackVideo {
+  return typeof (video as Partial<FrameCallbackVideo>).requestVideoFrameCallback === 'function';
+}
+
+/**
+ * The media time of the next frame the element presents, or undefined when none is presented within `waitMs` (a
+ * seek onto the frame already shown presents nothing new) or the browser has no frame callbacks.
+ */
+function nextPresentedFrame(video: HTMLVideoElement, waitMs: number): Promise<number | undefined> {
+  if (!hasFrameCallbacks(video)) return Promise.resolve(undefined);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      video.cancelVideoFrameCallback(handle);
+      resolve(undefined);
+    }, waitMs);
+    const handle = video.requestVideoFrameCallback((_now, metadata) => {
+      clearTimeout(timer);
+      resolve(metadata.mediaTime);
+    });
+  });
+}
+
 /** The canvas pixels as rgb24 (alpha dropped). */
 function rgbOf(context: CanvasRenderingContext2D, width: number, height: number): Uint8Array {
   const rgba = context.getImageData(0, 0, width, height).data;
@@ -50,6 +78,16 @@ function rgbOf(context: CanvasRenderingContext2D, width: number, height: number)
     rgb[j + 2] = rgba[i + 2];
   }
   return rgb;
+}
+
+/** How long to wait for a frame callback after a seek before taking the element's frame as it is. */
+const FRAME_CALLBACK_WAIT_MS = 500;
+
+/** Whether a presented frame's media time falls in frame `index`'s interval (with a millisecond of rounding). */
+function insideFrame(table: Mp4FrameTable, index: number, mediaTime: number): boolean {
+  const start = table.frameTimes[index];
+  const end = index + 1 < table.frameCount ? table.frameTimes[index + 1] : table.duration;
+  return mediaTime >= start - 1e-3 && mediaTime < end - 1e-3;
 }
 
 /**
@@ -92,9 +130,24 @@ export async function decodeVideoFrames(
     const frames = new Map<number, Uint8Array>();
     for (const index of indices) {
       if (index < 0 || index >= table.frameCount) throw new VideoFileError(file.name, `frame ${index} asked for, but the file has ${table.frameCount}`);
+      // 'seeked' can fire before the element has presented the frame it seeked to; drawing then reads the frame
+      // shown before (seen once in Chromium: a whole clip's probabilities 0.2 off). So wait, too, for the frame
+      // callback that presents a frame inside frame `index`'s interval; the last one shown is what we drew from.
+      let presented = nextPresentedFrame(video, FRAME_CALLBACK_WAIT_MS);
       const seeked = waitFor(video, 'seeked', file.name, timeoutMs);
       video.currentTime = seekTimeOf(table, index);
       await seeked;
+      let mediaTime = await presented;
+      for (let extra = 0; mediaTime !== undefined && !insideFrame(table, index, mediaTime) && extra < 3; extra += 1) {
+        presented = nextPresentedFrame(video, FRAME_CALLBACK_WAIT_MS);
+        mediaTime = (await presented) ?? mediaTime;
+      }
+      if (mediaTime !== undefined && !insideFrame(table, index, mediaTime)) {
+        throw new VideoFileError(
+          file.name,
+          `the browser showed the frame at ${mediaTime.toFixed(4)} s when asked for frame ${index} (${table.frameTimes[index].toFixed(4)} s)`,
+        );
+      }
       context.drawImage(video, 0, 0, drawn.width, drawn.height);
       frames.set(
         index,

@@ -228,12 +228,18 @@ function trackTable(reader: BoxReader, track: Box, movieTimescale: number, file:
   return { codec, width, height, frameCount, frameTimes, duration };
 }
 
+/** Frame `index`'s display interval on the presentation timeline, seconds: [start, end). */
+export function frameInterval(table: Mp4FrameTable, index: number): { start: number; end: number } {
+  const start = table.frameTimes[index];
+  const end = index + 1 < table.frameCount ? table.frameTimes[index + 1] : table.duration;
+  return { start, end };
+}
+
 /**
  * The time to seek to for frame `index`: the middle of its display interval, so the element shows that frame and
  * not a neighbour, whatever rounding the browser applies to `currentTime`.
  */
 export function seekTimeOf(table: Mp4FrameTable, index: number): number {
-  const start = table.frameTimes[index];
-  const end = index + 1 < table.frameCount ? table.frameTimes[index + 1] : table.duration;
+  const { start, end } = frameInterval(table, index);
   return Math.max(0, start + (end - start) / 2);
 }

@@ -4,7 +4,7 @@
  * `scale=W:H` does in Node: the whole frame, aspect not kept), then its pixels are read back as rgb24.
  */
 import { resizeFrameBicubic } from './frame-resize';
-import { readMp4FrameTable, seekTimeOf, VideoFileError, type Mp4FrameTable } from './mp4-frame-table';
+import { frameInterval, readMp4FrameTable, seekTimeOf, VideoFileError, type Mp4FrameTable } from './mp4-frame-table';
 
 /** How a decoded frame reaches the decode size: swscale's bicubic in JS (default), or the canvas's own scaling. */
 export type FrameScaling = 'bicubic' | 'canvas';
@@ -85,8 +85,7 @@ const FRAME_CALLBACK_WAIT_MS = 500;
 
 /** Whether a presented frame's media time falls in frame `index`'s interval (with a millisecond of rounding). */
 function insideFrame(table: Mp4FrameTable, index: number, mediaTime: number): boolean {
-  const start = table.frameTimes[index];
-  const end = index + 1 < table.frameCount ? table.frameTimes[index + 1] : table.duration;
+  const { start, end } = frameInterval(table, index);
   return mediaTime >= start - 1e-3 && mediaTime < end - 1e-3;
 }
 
@@ -132,15 +131,15 @@ export async function decodeVideoFrames(
       if (index < 0 || index >= table.frameCount) throw new VideoFileError(file.name, `frame ${index} asked for, but the file has ${table.frameCount}`);
       // 'seeked' can fire before the element has presented the frame it seeked to; drawing then reads the frame
       // shown before (seen once in Chromium: a whole clip's probabilities 0.2 off). So wait, too, for the frame
-      // callback that presents a frame inside frame `index`'s interval; the last one shown is what we drew from.
-      let presented = nextPresentedFrame(video, FRAME_CALLBACK_WAIT_MS);
+      // callback that presents a frame inside frame `index`'s interval (registered before the seek, so it cannot
+      // be missed); the last frame shown is the one drawn.
+      const presented = nextPresentedFrame(video, FRAME_CALLBACK_WAIT_MS);
       const seeked = waitFor(video, 'seeked', file.name, timeoutMs);
       video.currentTime = seekTimeOf(table, index);
       await seeked;
       let mediaTime = await presented;
       for (let extra = 0; mediaTime !== undefined && !insideFrame(table, index, mediaTime) && extra < 3; extra += 1) {
-        presented = nextPresentedFrame(video, FRAME_CALLBACK_WAIT_MS);
-        mediaTime = (await presented) ?? mediaTime;
+        mediaTime = (await nextPresentedFrame(video, FRAME_CALLBACK_WAIT_MS)) ?? mediaTime;
       }
       if (mediaTime !== undefined && !insideFrame(table, index, mediaTime)) {
         throw new VideoFileError(

@@ -3,15 +3,12 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, DatasetError, runCommandLine } from '@a2d/core';
+import { describeWithReferenceFixture, referenceFixture } from '@a2d/core/testing';
 import { PREDICTIONS_CSV_HEADER, readMetricsJson } from '@a2d/metrics';
 import { runScoreCommand, SCORE_USAGE } from './score';
 
 const WORKSPACE = path.join(__dirname, '../../..');
-const FIXTURE_DIR = path.join(WORKSPACE, '../shared/fixtures/a2d-reference');
-const REFERENCE = path.join(FIXTURE_DIR, 'test_predictions.csv');
-const fixturePresent = existsSync(REFERENCE);
-if (!fixturePresent) console.warn(`reference fixture not found at ${FIXTURE_DIR}: the end-to-end scoring tests on it are skipped`);
-const itWithFixture = fixturePresent ? it : it.skip;
+const REFERENCE = referenceFixture('test_predictions.csv');
 
 const tempDir = (): string => mkdtempSync(path.join(os.tmpdir(), 'a2d-score-'));
 
@@ -21,29 +18,6 @@ function capture(): { print: (text: string) => void; text: () => string } {
 }
 
 describe('evaluator:score', () => {
-  itWithFixture('scores the reference fixture: metrics.json, the action report, and no actor report, loudly', async () => {
-    const out = path.join(tempDir(), 'scored');
-    const output = capture();
-    const outcome = await runScoreCommand([`--predictions=${REFERENCE}`, `--out=${out}`], output.print);
-    const summary = output.text();
-
-    expect(summary).toContain(`${REFERENCE}: 746 clips`);
-    expect(summary).toContain('action   accuracy 72.1180 %  F1 weighted 0.7236  macro 0.7218');
-    expect(summary).toContain('actor    accuracy 85.1206 %  F1 weighted unavailable  macro unavailable');
-    expect(summary).toContain('combined accuracy 65.2815 %');
-    expect(summary).toMatch(/WARNING: actor_correct contradicts the true_actor\/pred_actor columns on 111 of 746 rows/);
-    expect(summary).toContain(`not written: ${path.join(out, 'actor_classification_report.csv')}: pred_actor contradicts actor_correct`);
-
-    const metrics = await readMetricsJson(path.join(out, 'metrics.json'));
-    expect(metrics).toEqual(outcome.metrics);
-    expect(metrics.evaluation).toMatchObject({ source: 'predictions-csv', predictions: REFERENCE, command: 'evaluator:score' });
-    expect(metrics.actor_report).toBeNull();
-    expect(readFileSync(path.join(out, 'action_classification_report.csv'), 'utf8')).toBe(
-      readFileSync(path.join(FIXTURE_DIR, 'action_classification_report.csv'), 'utf8'),
-    );
-    expect(existsSync(path.join(out, 'actor_classification_report.csv'))).toBe(false);
-  });
-
   it('writes both reports for a consistent file and removes a stale one when a report becomes unavailable', async () => {
     const dir = tempDir();
     const good = path.join(dir, 'good.csv');
@@ -101,13 +75,38 @@ describe('evaluator:score', () => {
     expect(lines[lines.length - 1]).toBe(SCORE_USAGE);
   });
 
-  itWithFixture('runs as a script (tsx), exiting 0 with the summary', () => {
-    const out = path.join(tempDir(), 'cli');
-    const tsx = path.join(WORKSPACE, 'node_modules/.bin/tsx');
-    const run = spawnSync(tsx, ['apps/evaluator/src/score.ts', `--predictions=${REFERENCE}`, `--out=${out}`], { cwd: WORKSPACE, encoding: 'utf8' });
-    expect(run.stderr).toBe('');
-    expect(run.status).toBe(0);
-    expect(run.stdout).toContain('combined accuracy 65.2815 %');
-    expect(existsSync(path.join(out, 'metrics.json'))).toBe(true);
+  describeWithReferenceFixture('on the reference fixture', () => {
+    it('writes metrics.json and the action report, and no actor report, loudly', async () => {
+      const out = path.join(tempDir(), 'scored');
+      const output = capture();
+      const outcome = await runScoreCommand([`--predictions=${REFERENCE}`, `--out=${out}`], output.print);
+      const summary = output.text();
+
+      expect(summary).toContain(`${REFERENCE}: 746 clips`);
+      expect(summary).toContain('action   accuracy 72.1180 %  F1 weighted 0.7236  macro 0.7218');
+      expect(summary).toContain('actor    accuracy 85.1206 %  F1 weighted unavailable  macro unavailable');
+      expect(summary).toContain('combined accuracy 65.2815 %');
+      expect(summary).toMatch(/WARNING: actor_correct contradicts the true_actor\/pred_actor columns on 111 of 746 rows/);
+      expect(summary).toContain(`not written: ${path.join(out, 'actor_classification_report.csv')}: pred_actor contradicts actor_correct`);
+
+      const metrics = await readMetricsJson(path.join(out, 'metrics.json'));
+      expect(metrics).toEqual(outcome.metrics);
+      expect(metrics.evaluation).toMatchObject({ source: 'predictions-csv', predictions: REFERENCE, command: 'evaluator:score' });
+      expect(metrics.actor_report).toBeNull();
+      expect(readFileSync(path.join(out, 'action_classification_report.csv'), 'utf8')).toBe(
+        readFileSync(referenceFixture('action_classification_report.csv'), 'utf8'),
+      );
+      expect(existsSync(path.join(out, 'actor_classification_report.csv'))).toBe(false);
+    });
+
+    it('runs as a script (tsx), exiting 0 with the summary', () => {
+      const out = path.join(tempDir(), 'cli');
+      const tsx = path.join(WORKSPACE, 'node_modules/.bin/tsx');
+      const run = spawnSync(tsx, ['apps/evaluator/src/score.ts', `--predictions=${REFERENCE}`, `--out=${out}`], { cwd: WORKSPACE, encoding: 'utf8' });
+      expect(run.stderr).toBe('');
+      expect(run.status).toBe(0);
+      expect(run.stdout).toContain('combined accuracy 65.2815 %');
+      expect(existsSync(path.join(out, 'metrics.json'))).toBe(true);
+    });
   });
 });

@@ -8,7 +8,7 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { parseCommandLine, runCommandLine, stringFlag } from '@a2d/core';
+import { checkOutputPath, parseCommandLine, runCommandLine, stringFlag } from '@a2d/core';
 import {
   readPredictionsCsv,
   scorePredictions,
@@ -57,6 +57,8 @@ export function formatScoreSummary(metrics: MetricsJson, predictions: string): s
 /** Runs the command; `print` receives the summary. Our typed errors propagate to `runCommandLine`. */
 export async function runScoreCommand(argv: readonly string[], print: (text: string) => void): Promise<ScoreOutcome> {
   const { flags } = parseCommandLine(argv, { flags: scoreFlagsSchema, configOverrides: false });
+  // A file in the way of the folder is one line now, not a stack after scoring.
+  checkOutputPath(flags.out, 'folder');
   const rows = await readPredictionsCsv(flags.predictions);
   const { metrics: scored } = scorePredictions(rows, flags.predictions);
   const metrics: MetricsJson = {

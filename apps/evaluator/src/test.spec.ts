@@ -3,6 +3,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, runCommandLine } from '@a2d/core';
+import { describeWithReferenceFixture, referenceFixture } from '@a2d/core/testing';
 import { initEngine, type EngineInfo } from '@a2d/engine';
 import { PREDICTIONS_CSV_HEADER, readMetricsJson, readPredictionsCsv } from '@a2d/metrics';
 import { CheckpointError, experimentPaths, runTraining, trainingFixtures } from '@a2d/training';
@@ -10,7 +11,6 @@ import { runTestCommand, TEST_USAGE } from './test';
 import { testTargetJob } from './test-target';
 
 const WORKSPACE = path.join(__dirname, '../../..');
-const REFERENCE = path.join(WORKSPACE, '../shared/fixtures/a2d-reference/test_predictions.csv');
 
 let experiments: string;
 let engine: EngineInfo;
@@ -48,7 +48,6 @@ describe('evaluator:test', () => {
 
     const header = readFileSync(files[0], 'utf8').split('\n')[0];
     expect(header).toBe(PREDICTIONS_CSV_HEADER);
-    if (existsSync(REFERENCE)) expect(header).toBe(readFileSync(REFERENCE, 'utf8').split(/\r?\n/)[0]);
     expect(readFileSync(files[2], 'utf8').split('\n')[0]).toBe(',precision,recall,f1-score,support');
 
     const metrics = await readMetricsJson(files[1]);
@@ -140,5 +139,11 @@ describe('evaluator:test', () => {
     expect(run.status).toBe(1);
     expect(run.stdout).toBe('');
     expect(run.stderr).toBe('evaluator:test: checkpoint /no/such/checkpoint: not found (train first, or pass --checkpoint=<folder>)\n');
+  });
+});
+
+describeWithReferenceFixture('evaluator:test predictions format', () => {
+  it('writes the header of the reference predictions file', () => {
+    expect(PREDICTIONS_CSV_HEADER).toBe(readFileSync(referenceFixture('test_predictions.csv'), 'utf8').split(/\r?\n/)[0]);
   });
 });

@@ -8,9 +8,9 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { booleanFlag, parseCommandLine, runCommandLine, stringFlag } from '@a2d/core';
+import { booleanFlag, checkOutputPath, parseCommandLine, runCommandLine, stringFlag } from '@a2d/core';
 import { initEngine } from '@a2d/engine';
-import { evaluateExperiment, ProgressReporter, type ExperimentEvaluation, type ProgressStream } from '@a2d/training';
+import { evaluateExperiment, experimentPaths, ProgressReporter, type ExperimentEvaluation, type ProgressStream } from '@a2d/training';
 import type { MetricsJson } from '@a2d/metrics';
 import { experimentSelectionFlags, findExperiment } from './experiment-folder';
 
@@ -91,6 +91,8 @@ export function formatEvaluationSummary(evaluation: ExperimentEvaluation): strin
 export async function runTestCommand(argv: readonly string[], print: (text: string) => void, options: TestCommandOptions = {}): Promise<TestOutcome> {
   const { flags } = parseCommandLine(argv, { flags: testFlagsSchema, configOverrides: false });
   const experimentDir = findExperiment(flags.experimentsDir, flags.experimentName);
+  // The results folder is checked before the evaluation, not when its first file is written.
+  checkOutputPath(experimentPaths(flags.experimentsDir, flags.experimentName).results, 'folder');
   const progress = new ProgressReporter(options.progressStream ?? process.stderr, { quiet: flags.quiet });
   try {
     await initEngine({ backend: flags.backend, log: (line) => progress.log(line) });

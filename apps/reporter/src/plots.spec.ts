@@ -5,6 +5,7 @@ import { a2dConfigSchema, runCommandLine, type CommandIo } from '@a2d/core';
 import { buildMetricsJson, TwoStepMetrics, VIDEO_LEVEL_PAIRS, writeMetricsJson, type MetricsJson, type TwoStepSample } from '@a2d/metrics';
 import { epochRecordSchema, trainingConfigHash, writeExperimentConfig, type EpochRecord } from '@a2d/training';
 import { decodePng, greyVariance, pngHeader } from '@a2d/reporting/src/testing/png-pixels';
+import { describeWithTinyFilesystem } from '@a2d/core/testing';
 import { PLOTS_USAGE, runPlotsCommand, type PlotsOutcome } from './plots';
 
 /** A name a browser would run as markup if the report did not escape it (no slash: it is also a folder name). */
@@ -226,5 +227,38 @@ describe('reporter:plots', () => {
     await expect(runPlotsCommand([`--experiments-dir=${dir}`, '--experiment-name=one', '--compare=ghost'], () => undefined)).rejects.toThrow(
       'no such experiment folder',
     );
+  });
+});
+
+// reporter:plots writes into <experiment>/plots: a file in that place, or a full disk, is one line and exit code 1.
+
+async function plotsCommand(dir: string, name: string): Promise<{ code: number; lines: string[] }> {
+  const lines: string[] = [];
+  const io: CommandIo = { error: (line) => lines.push(...line.split('\n')), exit: () => undefined };
+  const code = await runCommandLine('reporter:plots', PLOTS_USAGE, () => runPlotsCommand([`--experiments-dir=${dir}`, `--experiment-name=${name}`], () => undefined).then(() => undefined), io);
+  return { code, lines };
+}
+
+describe('reporter:plots output folder', () => {
+  it('that is a file: one line before anything is drawn, exit 1, the file untouched', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'a2d-plots-out-'));
+    await writeExperiment(dir, 'fresh', { epochs: 0, evaluated: false });
+    const root = path.join(dir, 'fresh');
+    writeFileSync(path.join(root, 'plots'), 'not a folder');
+    expect(await plotsCommand(dir, 'fresh')).toEqual({ code: 1, lines: [`reporter:plots: ${path.join(root, 'plots')}: is a file, expected a folder`] });
+    expect(readFileSync(path.join(root, 'plots'), 'utf8')).toBe('not a folder');
+  });
+});
+
+describeWithTinyFilesystem('reporter:plots on a full disk (a real 256 KiB tmpfs)', 256 * 1024, (disk) => {
+  it('is one line naming the plots folder, the bytes the report needs and the bytes free, exit 1', async () => {
+    await writeExperiment(disk().dir, 'fresh', { epochs: 0, evaluated: false });
+    const root = path.join(disk().dir, 'fresh');
+    disk().fill();
+    const result = await plotsCommand(disk().dir, 'fresh');
+    expect(result.code).toBe(1);
+    expect(result.lines).toEqual([
+      expect.stringMatching(new RegExp(`^reporter:plots: ${path.join(root, 'plots')}: disk full: report\\.html needs \\d+ bytes \\([\\d.]+ KiB\\), 0 bytes free$`)),
+    ]);
   });
 });

@@ -8,7 +8,7 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { ConfigError, parseCommandLine, runCommandLine, stringFlag, writeFileAtomic } from '@a2d/core';
+import { checkOutputPath, ConfigError, parseCommandLine, runCommandLine, stringFlag, writeFileAtomic } from '@a2d/core';
 import { renderHtmlReport, type HtmlReportInput, type ReportComparison } from '@a2d/reporting';
 import { summarizeDataset, type DatasetSummary } from './dataset-summary';
 import { EVALUATION_PLOT_FILES, renderEvaluationPlots, type EvaluationPlots } from './evaluation-plots';
@@ -73,6 +73,8 @@ export async function runPlotsCommand(argv: readonly string[], print: (text: str
   }
   const main = await readExperimentInputs(flags.experimentsDir, flags.experimentName);
   const other = flags.compare === undefined ? null : await readExperimentInputs(flags.experimentsDir, flags.compare);
+  // A file in the way of plots/ is one line before anything is drawn.
+  checkOutputPath(main.paths.plots, 'folder');
   print(`experiment ${main.name}: ${main.paths.root}${other ? ` (compared with ${other.paths.root})` : ''}\n`);
 
   const training = await renderTrainingPlots(main.records, main.name);

@@ -3,7 +3,7 @@
  * (also the original spec's `--mode train --experiment-name X [--resume]`). With no arguments: generates the
  * default synthetic dataset into data/a2d-synth when it is missing, trains the default CPU model, and prints
  * where the run is and its validation and test accuracies. Ctrl-C (SIGINT) or SIGTERM saves a resumable
- * checkpoint and exits 0.
+ * checkpoint, prints how to continue and exits 130 (143); `--resume` continues with the run's saved config.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -27,8 +27,10 @@ import {
   ProgressReporter,
   runTraining,
   evaluateExperiment,
+  experimentToResume,
   type TrainingRunResult,
 } from '@a2d/training';
+import { createInterruptHandler, signalExitCode } from './interrupt';
 
 const USAGE = [
   'usage: npx nx run trainer:train [--experiment-name=<name>] [--resume [--force]] [--config=<file.json>]',
@@ -62,6 +64,9 @@ const ALIASES = {
   seed: 'seed',
   experimentsDir: 'experiment.dir',
 };
+
+/** The trainer's command line: its own flags and the aliases of config paths (every other `--a.b=x` is a config path). */
+export const TRAIN_COMMAND_LINE = { flags: flagsSchema, aliases: ALIASES };
 
 /** Where the default dataset goes when the config names no other root. */
 const DEFAULT_ROOT = a2dConfigSchema.parse({}).data.root;
@@ -108,9 +113,32 @@ export async function ensureDataset(
   log(`data: generated ${summary.clips} clips in ${summary.seconds.toFixed(0)}s`);
 }
 
-/** Runs the command; returns the exit code. */
-export async function runTrainCommand(argv: readonly string[], env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<number> {
-  const { flags, overrides } = parseCommandLine(argv, { flags: flagsSchema, aliases: ALIASES });
+/** Where the experiments go by default (`--experiments-dir` / `experiment.dir`). */
+const DEFAULT_EXPERIMENTS_DIR = a2dConfigSchema.parse({}).experiment.dir;
+
+/** The command that continues run `name` (its saved config is used, so nothing else needs repeating). */
+export function resumeCommand(name: string, experimentsDir: string): string {
+  const dir = path.resolve(experimentsDir) === path.resolve(DEFAULT_EXPERIMENTS_DIR) ? '' : ` --experiments-dir=${experimentsDir}`;
+  return `npx nx run trainer:train --experiment-name=${name}${dir} --resume`;
+}
+
+/** How the process around `runTrainCommand` follows the run (its signal handling). */
+export interface TrainCommandHooks {
+  /** Aborted on Ctrl-C / SIGTERM, with the signal's name as its `reason`. */
+  signal?: AbortSignal;
+  /** The run's folder is known: `name` is the experiment, `continueWith` the command that resumes it. */
+  onExperiment?: (name: string, continueWith: string) => void;
+  /** Training has ended and is saved; what follows (the test evaluation) has nothing to save. */
+  onTrainingDone?: () => void;
+}
+
+/**
+ * Runs the command; returns the exit code. Aborting `hooks.signal` (Ctrl-C, SIGTERM) saves a resumable checkpoint,
+ * prints how to continue and returns 128 + the signal's number (130 for SIGINT).
+ */
+export async function runTrainCommand(argv: readonly string[], env: NodeJS.ProcessEnv, hooks: TrainCommandHooks = {}): Promise<number> {
+  const { signal } = hooks;
+  const { flags, overrides } = parseCommandLine(argv, TRAIN_COMMAND_LINE, { env });
   if (flags.help) {
     console.log(USAGE);
     return 0;
@@ -119,16 +147,24 @@ export async function runTrainCommand(argv: readonly string[], env: NodeJS.Proce
     throw new ConfigError([{ path: '--config', message: `file not found: ${flags.config}` }], 'command line');
   }
   if (flags.experimentName) overrides.experiment = { ...(overrides.experiment as object | undefined), name: flags.experimentName };
-  const config = loadConfig(a2dConfigSchema, { file: flags.config, env, overrides });
+  let config = loadConfig(a2dConfigSchema, { file: flags.config, env, overrides });
   const log = (line: string) => console.log(line);
   const warn = (line: string) => console.warn(`warning: ${line}`);
-  await ensureDataset(config, { size: flags.synthSize, difficulty: flags.synthDifficulty }, log);
+  if (flags.resume) {
+    if (!config.experiment.name) throw new ConfigError([{ path: '--resume', message: 'needs --experiment-name (which run to continue)' }], 'command line');
+    // A resume continues the saved run: its config is the base, and only what is given now is changed (and checked).
+    const paths = experimentPaths(config.experiment.dir, config.experiment.name);
+    const saved = experimentToResume(paths);
+    config = loadConfig(a2dConfigSchema, { base: { name: paths.config, tree: saved.config }, file: flags.config, env, overrides });
+  } else {
+    await ensureDataset(config, { size: flags.synthSize, difficulty: flags.synthDifficulty }, log);
+  }
 
   const name = config.experiment.name ?? defaultExperimentName(config);
-  if (flags.resume && !config.experiment.name) throw new ConfigError([{ path: '--resume', message: 'needs --experiment-name (which run to continue)' }], 'command line');
   const paths = experimentPaths(config.experiment.dir, name);
   const engine = await initEngine({ backend: config.engine.backend, log });
   log(`experiment: ${paths.root}`);
+  hooks.onExperiment?.(name, resumeCommand(name, config.experiment.dir));
   const progress = new ProgressReporter(process.stderr, { quiet: flags.quiet });
   const result: TrainingRunResult = await runTraining({
     config,
@@ -144,9 +180,10 @@ export async function runTrainCommand(argv: readonly string[], env: NodeJS.Proce
     signal,
   });
   if (result.interrupted) {
-    log(`stopped; continue with: npx nx run trainer:train --experiment-name=${name} --resume`);
-    return 0;
+    log(`stopped; continue with: ${resumeCommand(name, config.experiment.dir)}`);
+    return signalExitCode(typeof signal?.reason === 'string' ? (signal.reason as NodeJS.Signals) : 'SIGINT');
   }
+  hooks.onTrainingDone?.();
   const best = result.best;
   log(`done: ${result.epochs} epochs (${result.stopReason ?? 'complete'}); run folder ${paths.root}`);
   const validated = result.history.some((record) => record.val !== null);
@@ -166,19 +203,31 @@ export async function runTrainCommand(argv: readonly string[], env: NodeJS.Proce
 
 if (require.main === module) {
   const controller = new AbortController();
-  let signals = 0;
-  const onSignal = (name: string) => {
-    signals++;
-    if (signals > 1) {
-      console.error(`trainer:train: second ${name}: exiting without saving`);
-      process.exit(130);
-    }
-    console.error(`trainer:train: ${name}: saving a resumable checkpoint after the current step (again to exit at once)`);
-    controller.abort();
-  };
-  process.on('SIGINT', () => onSignal('SIGINT'));
-  process.on('SIGTERM', () => onSignal('SIGTERM'));
-  void runCommandLine('trainer:train', USAGE, () => runTrainCommand(process.argv.slice(2), process.env, controller.signal)).then((code) => {
+  let experiment = { name: '<name>', continueWith: 'the same command with --resume' };
+  let trainingDone = false;
+  const interrupts = createInterruptHandler({
+    onInterrupt: (name) => {
+      if (trainingDone) {
+        console.error(`trainer:train: ${name}: training is complete and saved; stopping the test evaluation (run it with: npx nx run evaluator:test --experiment-name=${experiment.name})`);
+        process.exit(signalExitCode(name));
+      }
+      console.error(`trainer:train: ${name}: saving a resumable checkpoint after the current step (Ctrl-C again, after a moment, to exit at once without it)`);
+      controller.abort(name);
+    },
+    onForceExit: (name, code) => {
+      console.error(`trainer:train: ${name} again: exiting now; the last complete checkpoint is kept (continue with: ${experiment.continueWith})`);
+      process.exit(code);
+    },
+  });
+  process.on('SIGINT', () => interrupts.handle('SIGINT'));
+  process.on('SIGTERM', () => interrupts.handle('SIGTERM'));
+  void runCommandLine('trainer:train', USAGE, () =>
+    runTrainCommand(process.argv.slice(2), process.env, {
+      signal: controller.signal,
+      onExperiment: (name, continueWith) => (experiment = { name, continueWith }),
+      onTrainingDone: () => (trainingDone = true),
+    }),
+  ).then((code) => {
     // Worker threads and ffmpeg children are stopped by now; exit promptly with the command's code.
     process.exit(code);
   });

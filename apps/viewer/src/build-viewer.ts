@@ -7,13 +7,15 @@
  *   Node) and `model-card.json` (what the page needs to sample and prepare frames as the evaluator does, and what
  *   the model is: data, test metrics, classes).
  * The folder is assembled beside the target and swapped in at the end, so a failed build leaves the old one whole.
+ * A file in the place of the folder (or of a folder above it) is refused before the checkpoint is loaded; a full
+ * disk is one `OutputPathError` line naming the folder and the bytes the build needs.
  */
 import { existsSync } from 'node:fs';
 import { builtinModules } from 'node:module';
-import { cp, copyFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { cp, copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { build, type Plugin } from 'esbuild';
-import { ACTORS, DatasetError, VIDEO_ACTIONS, type A2dConfig } from '@a2d/core';
+import { ACTORS, checkOutputPath, DatasetError, outputPathError, VIDEO_ACTIONS, type A2dConfig, type OutputTarget } from '@a2d/core';
 import { parseMetricsJson } from '@a2d/metrics';
 import { readSynthManifest } from '@a2d/synth';
 import { checkpointConfig, CheckpointError, experimentPaths, loadCheckpointModel, networkOf, parseEpochRecords, type EpochRecord } from '@a2d/training';
@@ -73,11 +75,15 @@ const nodeBuiltinsPlugin: Plugin = {
   },
 };
 
-/** Bundles the page into `outFile` (ES module for the browser); returns its size in bytes. */
-export async function bundlePage(outFile: string, minify = true): Promise<number> {
+/**
+ * Bundles the page (an ES module for the browser) in memory and returns `app.js`: written by us, not esbuild, so
+ * a failed write is Node's own error (a full disk is then one line naming it).
+ */
+export async function bundlePage(minify = true): Promise<Uint8Array> {
   const result = await build({
     entryPoints: [path.join(PAGE_DIR, 'main.ts')],
-    outfile: outFile,
+    outfile: 'app.js',
+    write: false,
     bundle: true,
     platform: 'browser',
     format: 'esm',
@@ -85,13 +91,22 @@ export async function bundlePage(outFile: string, minify = true): Promise<number
     minify,
     sourcemap: false,
     legalComments: 'none',
-    metafile: true,
     logLevel: 'silent',
     tsconfig: path.join(__dirname, '..', 'tsconfig.json'),
     define: { 'process.env.NODE_ENV': '"production"' },
     plugins: [nodeBuiltinsPlugin],
   });
-  return Object.values(result.metafile.outputs).reduce((sum, output) => sum + output.bytes, 0);
+  return result.outputFiles[0].contents;
+}
+
+/** Bytes of the files in `folder` and below. */
+async function folderBytes(folder: string): Promise<number> {
+  let bytes = 0;
+  for (const entry of await readdir(folder, { withFileTypes: true })) {
+    const full = path.join(folder, entry.name);
+    bytes += entry.isDirectory() ? await folderBytes(full) : (await stat(full)).size;
+  }
+  return bytes;
 }
 
 /** The tfjs-backend-wasm binaries (plain, SIMD, threaded SIMD) the wasm backend fetches next to the page. */
@@ -169,6 +184,8 @@ async function modelCardOf(options: BuildViewerOptions, checkpointDir: string, c
 export async function buildViewer(options: BuildViewerOptions): Promise<BuiltViewer> {
   const log = options.log ?? (() => undefined);
   const paths = experimentPaths(path.dirname(options.experimentDir), path.basename(options.experimentDir));
+  const outDir = path.resolve(options.outDir ?? path.join(paths.root, 'viewer'));
+  checkOutputPath(outDir, 'folder');
   const checkpointDir = options.checkpoint ?? path.join(paths.checkpoints, 'best');
   if (!existsSync(checkpointDir)) throw new CheckpointError(checkpointDir, 'not found (train first, or pass --checkpoint=<folder>)');
   const config = checkpointConfig(checkpointDir, options.experimentDir);
@@ -178,20 +195,26 @@ export async function buildViewer(options: BuildViewerOptions): Promise<BuiltVie
   model.dispose();
   const modelDir = path.join(checkpointDir, options.ema ? 'ema-model' : 'model');
 
-  const outDir = path.resolve(options.outDir ?? path.join(paths.root, 'viewer'));
   if (existsSync(outDir) && !existsSync(path.join(outDir, MODEL_CARD_FILE)) && (await readdir(outDir)).length > 0) {
     throw new DatasetError(outDir, 'exists and is not a viewer build (no model-card.json); choose another --out or remove it');
   }
+  const bundle = await bundlePage(options.minify ?? true);
+  const bundleBytes = bundle.byteLength;
+  const card = await modelCardOf(options, checkpointDir, config, parameters);
+  const cardText = `${JSON.stringify(card, null, 2)}\n`;
+  const copied = [...STATIC_FILES.map((file) => path.join(PAGE_DIR, file)), ...wasmBinaries()];
+  let bytes = bundleBytes + Buffer.byteLength(cardText) + (await folderBytes(modelDir));
+  for (const file of copied) bytes += (await stat(file)).size;
+  // The staging folder sits beside the target: a full disk names the folder holding both.
+  const output: OutputTarget = { path: outDir, kind: 'folder', folder: path.dirname(outDir), what: 'the viewer build', bytes };
   const staging = `${outDir}.building-${process.pid}`;
   await rm(staging, { recursive: true, force: true });
-  await mkdir(path.join(staging, MODEL_DIR), { recursive: true });
   try {
-    const bundleBytes = await bundlePage(path.join(staging, 'app.js'), options.minify ?? true);
-    for (const file of STATIC_FILES) await copyFile(path.join(PAGE_DIR, file), path.join(staging, file));
-    for (const file of wasmBinaries()) await copyFile(file, path.join(staging, path.basename(file)));
+    await mkdir(path.join(staging, MODEL_DIR), { recursive: true });
+    await writeFile(path.join(staging, 'app.js'), bundle);
+    for (const file of copied) await copyFile(file, path.join(staging, path.basename(file)));
     await cp(modelDir, path.join(staging, MODEL_DIR), { recursive: true });
-    const card = await modelCardOf(options, checkpointDir, config, parameters);
-    await writeFile(path.join(staging, MODEL_CARD_FILE), `${JSON.stringify(card, null, 2)}\n`);
+    await writeFile(path.join(staging, MODEL_CARD_FILE), cardText);
     // Swap: the old build moves aside, the new one in, then the old one goes.
     const old = `${outDir}.old-${process.pid}`;
     if (existsSync(outDir)) await rename(outDir, old);
@@ -201,6 +224,6 @@ export async function buildViewer(options: BuildViewerOptions): Promise<BuiltVie
     return { outDir, card, bundleBytes };
   } catch (error) {
     await rm(staging, { recursive: true, force: true });
-    throw error;
+    throw outputPathError(error, output) ?? error;
   }
 }

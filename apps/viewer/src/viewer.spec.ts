@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DatasetError } from '@a2d/core';
@@ -93,7 +93,20 @@ describe('viewer:build', () => {
   it('names a missing checkpoint or experiment in one line', async () => {
     await expect(buildViewer({ experimentDir, checkpoint: path.join(base, 'nope') })).rejects.toThrow(CheckpointError);
     await expect(runBuildCommand([`--experiments-dir=${experiments}`, '--experiment-name=missing'], () => undefined)).rejects.toThrow(/no such experiment; experiments in .*: tiny/);
-    await expect(runBuildCommand([`--experiments-dir=${experiments}`, '--experiment-name=tiny', '--ema'], () => undefined)).resolves.toBeDefined();
+  });
+
+  it('builds from the command line with the EMA weights: the card says so and the model folder is the EMA model', async () => {
+    const built = await runBuildCommand([`--experiments-dir=${experiments}`, '--experiment-name=tiny', '--ema'], () => undefined);
+    const out = path.join(experimentDir, 'viewer');
+    expect(built.outDir).toBe(out);
+    expect(built.card).toMatchObject({ experiment: 'tiny', checkpoint: 'best', weights: 'ema' });
+    expect(parseModelCard(JSON.parse(readFileSync(path.join(out, MODEL_CARD_FILE), 'utf8')), MODEL_CARD_FILE)).toEqual(built.card);
+    expect(built.bundleBytes).toBe(statSync(path.join(out, 'app.js')).size);
+    const emaModel = path.join(experimentDir, 'checkpoints', 'best', 'ema-model');
+    const liveModel = path.join(experimentDir, 'checkpoints', 'best', 'model');
+    for (const file of readdirSync(emaModel)) expect(readFileSync(path.join(out, 'model', file)).equals(readFileSync(path.join(emaModel, file)))).toBe(true);
+    // The EMA weights differ from the live ones, so the comparison above tells the two apart.
+    expect(readFileSync(path.join(out, 'model', 'weights.bin')).equals(readFileSync(path.join(liveModel, 'weights.bin')))).toBe(false);
   });
 });
 

@@ -38,6 +38,42 @@ describe('parseCommandLine', () => {
     expect(message).toContain('stray: unexpected argument');
   });
 
+  it('names a flag or config path given twice instead of keeping one value silently', () => {
+    const message = (() => {
+      try {
+        parseCommandLine(['--experiment-name=a', '--experiment-name=b', '--epochs=2', '--batch-size=4', '--data.loader.batchSize=8', '--video=x.mp4', '--video=y.mp4'], spec);
+      } catch (caught) {
+        return (caught as ConfigError).message;
+      }
+      throw new Error('expected a ConfigError');
+    })();
+    expect(message).toContain('--experiment-name: given 2 times (--experiment-name=a, --experiment-name=b); give it once');
+    expect(message).toContain('data.loader.batchSize: given 2 times (--batch-size=4, --data.loader.batchSize=8); give it once');
+    expect(message).not.toContain('expected a value');
+    expect(message).not.toContain('--video');
+  });
+
+  it('reads --snake_case flags as --kebab-case', () => {
+    expect(parseCommandLine(['--experiment_name=x', '--batch_size=3'], spec, { env: {} })).toMatchObject({ flags: { experimentName: 'x' }, overrides: { data: { loader: { batchSize: 3 } } } });
+  });
+
+  it('takes back the flags of ours that nx run kept for itself, from the nx command line', () => {
+    const env = { NX_INVOCATION_ANCESTOR_PIDS: '4242', NX_TASK_TARGET_PROJECT: 'trainer', NX_TASK_TARGET_TARGET: 'train' };
+    const nxArgv = ['node', '/w/node_modules/.bin/nx', 'run', 'trainer:train', '--batch-size=abc', '--epochs=3', '--outputStyle=static', '--verbose'];
+    const readArgv = (pid: number) => (pid === 4242 ? nxArgv : undefined);
+    // What Nx 24 passes on for that command line: `--batch-size` was parsed as Nx's own `--batch`.
+    const parsed = parseCommandLine(['--epochs=3'], spec, { env, readArgv });
+    expect(parsed.flags.epochs).toBe(3);
+    expect(parsed.overrides).toEqual({ data: { loader: { batchSize: 'abc' } } });
+    // The infix form and the spaced form; flags that are Nx's own (or reached us) are left alone.
+    const infix = ['node', 'nx', 'train', 'trainer', '--batch-size', '8', '--experiment-name=e'];
+    expect(parseCommandLine(['--experiment-name=e'], spec, { env, readArgv: () => infix }).overrides).toEqual({ data: { loader: { batchSize: 8 } } });
+    // Not a `nx run` of this task (run-many, another target, no /proc): nothing is taken.
+    expect(parseCommandLine(['--epochs=3'], spec, { env, readArgv: () => ['node', 'nx', 'run-many', '-t', 'train', '--batch-size=5'] }).overrides).toEqual({});
+    expect(parseCommandLine(['--epochs=3'], spec, { env, readArgv: () => undefined }).overrides).toEqual({});
+    expect(parseCommandLine(['--epochs=3'], spec, { env: {}, readArgv }).overrides).toEqual({});
+  });
+
   it('suggests only close names', () => {
     expect(closestName('lr', ['learningRate', 'lr2'])).toBe('lr2');
     expect(closestName('zzzzzz', ['epochs', 'resume'])).toBeUndefined();

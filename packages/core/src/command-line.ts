@@ -8,10 +8,11 @@ import { z } from 'zod';
 import { A2dError, ConfigError } from './errors';
 import { parseScalar, setPath, tokenizeArgs, type ConfigTree } from './config/load';
 import { closestName } from './closest-name';
+import { findFlagsDroppedByNx, readProcessArgv, type ProcessArgvReader } from './nx-dropped-args';
 
-/** `--experiment-name` -> `experimentName`. */
+/** `--experiment-name` (or the spec's `--experiment_name`) -> `experimentName`. */
 export function camelCaseFlag(flag: string): string {
-  return flag.replace(/-([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+  return flag.replace(/[-_]([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
 }
 
 /** `experimentName` -> `--experiment-name`. */
@@ -54,28 +55,53 @@ export interface ParsedCommandLine<S extends z.ZodObject> {
   positional: string[];
 }
 
+/** Where `parseCommandLine` looks for flags that `nx run` kept for itself (tests pass their own). */
+export interface CommandLineContext {
+  /** The environment (default `process.env`): `NX_INVOCATION_ANCESTOR_PIDS` and the task's project and target. */
+  env?: NodeJS.ProcessEnv;
+  /** Reads a process's arguments (default `/proc/<pid>/cmdline`). */
+  readArgv?: ProcessArgvReader;
+}
+
+/** Whether `schema` takes a list (a repeatable flag such as `listFlag()`). */
+function acceptsList(schema: z.ZodType): boolean {
+  return schema.safeParse(['a', 'b']).success;
+}
+
 /**
- * Parses `--key=value`, `--key value` and bare `--flag` arguments against `spec`. Every problem (unknown flag,
- * bad value, unexpected argument) is collected into one `ConfigError` with source `command line`.
+ * Parses `--key=value`, `--key value` and bare `--flag` arguments against `spec` (`--snake_case` names are read as
+ * `--kebab-case`). Every problem (unknown flag, bad value, a flag given twice, unexpected argument) is collected
+ * into one `ConfigError` with source `command line`. Under `nx run`, flags of ours that Nx's own parser swallowed
+ * (e.g. `--batch-size`, taken by yargs for Nx's `--batch`) are read back from the `nx` command line, so every
+ * documented flag reaches the command.
  */
-export function parseCommandLine<S extends z.ZodObject>(argv: readonly string[], spec: CommandLineSpec<S>): ParsedCommandLine<S> {
+export function parseCommandLine<S extends z.ZodObject>(argv: readonly string[], spec: CommandLineSpec<S>, context: CommandLineContext = {}): ParsedCommandLine<S> {
   const aliases = spec.aliases ?? {};
   const known = [...Object.keys(spec.flags.shape), ...Object.keys(aliases)];
+  const isOurs = (name: string) => (name.includes('.') ? spec.configOverrides !== false : known.includes(camelCaseFlag(name)));
+  const dropped = findFlagsDroppedByNx(argv, isOurs, context.env ?? process.env, context.readArgv ?? readProcessArgv);
+  const args = [...argv, ...dropped.map(({ name, value }) => (value === true ? `--${name}` : `--${name}=${value}`))];
   const raw: Record<string, unknown> = {};
   const overrides: ConfigTree = {};
   const positional: string[] = [];
   const problems: { path: string; message: string }[] = [];
-  for (const token of tokenizeArgs(argv)) {
+  // Where each flag and config path was set, so one given twice is named instead of silently overwritten.
+  const seen = new Map<string, string[]>();
+  const note = (id: string, typed: string) => seen.set(id, [...(seen.get(id) ?? []), typed]);
+  for (const token of tokenizeArgs(args)) {
     if ('positional' in token) {
       positional.push(token.positional);
       continue;
     }
     const { name, value } = token;
     const key = name.includes('.') ? name : camelCaseFlag(name);
+    const typed = value === true ? `--${name}` : `--${name}=${value}`;
     const configPath = aliases[key] ?? (name.includes('.') && spec.configOverrides !== false ? name : undefined);
     if (configPath) {
+      note(`config:${configPath}`, typed);
       setPath(overrides, configPath, value === true ? true : parseScalar(value));
     } else if (key in spec.flags.shape) {
+      if (!acceptsList(spec.flags.shape[key] as z.ZodType)) note(`flag:${key}`, typed);
       const previous = raw[key];
       raw[key] = previous === undefined ? value : Array.isArray(previous) ? [...previous, value] : [previous, value];
     } else {
@@ -86,10 +112,18 @@ export function parseCommandLine<S extends z.ZodObject>(argv: readonly string[],
   if (positional.length > 0 && !spec.positional) {
     problems.push(...positional.map((arg) => ({ path: arg, message: 'unexpected argument (options are --name=value)' })));
   }
+  const repeated = new Set<string>();
+  for (const [id, given] of seen) {
+    if (given.length < 2) continue;
+    const [kind, key] = [id.slice(0, id.indexOf(':')), id.slice(id.indexOf(':') + 1)];
+    if (kind === 'flag') repeated.add(key);
+    problems.push({ path: kind === 'flag' ? flagName(key) : key, message: `given ${given.length} times (${given.join(', ')}); give it once` });
+  }
   const parsed = spec.flags.safeParse(raw);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const key = String(issue.path[0] ?? '');
+      if (repeated.has(key)) continue; // already named as repeated; its array value says nothing more
       problems.push({ path: key ? flagName(key) : '(flags)', message: issue.message.replace(/^Invalid input: /, '') });
     }
   }

@@ -15,3 +15,5 @@ export * from './config/load';
 export * from './closest-name';
 export * from './command-line';
 export * from './read-text-file';
+export * from './nx-dropped-args';
+export * from './output-path';

@@ -61,10 +61,10 @@ describe('initEngine', () => {
     const request = initEngine({ backend: 'tensorflow', log: quiet, environment: machine([], false) });
     await expect(request).rejects.toThrow(BackendUnavailableError);
     await expect(initEngine({ backend: 'tensorflow', log: quiet, environment: machine([], false) })).rejects.toThrow(
-      /backend 'tensorflow' is not available: @tensorflow\/tfjs-node is not installed\nInstall it with: npm install @tensorflow\/tfjs-node@4\.22\.0 .*allowScripts/,
+      /backend 'tensorflow' is not available: @tensorflow\/tfjs-node is not installed\nInstall it with: npm install --no-save @tensorflow\/tfjs-node@4\.22\.0 .*allowScripts/,
     );
     await expect(initEngine({ backend: 'tensorflow-gpu', log: quiet, environment: machine([], true) })).rejects.toThrow(
-      /tfjs-node-gpu is not installed\n.*CUDA 11\.2.*cuDNN 8\.1/,
+      /tfjs-node-gpu is not installed\nInstall it with: npm install --no-save @tensorflow\/tfjs-node-gpu@4\.22\.0 .*CUDA 11\.2.*cuDNN 8\.1/,
     );
     await expect(initEngine({ backend: 'tensorflow-gpu', log: quiet, environment: machine(['@tensorflow/tfjs-node-gpu'], false) })).rejects.toThrow(
       /no NVIDIA GPU is visible/,

@@ -63,13 +63,13 @@ export function installHint(backend: ResolvedBackend): string {
   switch (backend) {
     case 'tensorflow-gpu':
       return (
-        `Install it with: npm install @tensorflow/tfjs-node-gpu@${version} (its install script downloads libtensorflow: ` +
+        `Install it with: npm install --no-save @tensorflow/tfjs-node-gpu@${version} (its install script downloads libtensorflow: ` +
         `do not pass --ignore-scripts, and where install scripts are allow-listed add "@tensorflow/tfjs-node-gpu": true to "allowScripts"). ` +
         'It runs on Linux x86_64 with an NVIDIA driver >= 450, CUDA 11.2 (libcudart.so.11.0) and cuDNN 8.1 on the library path.'
       );
     case 'tensorflow':
       return (
-        `Install it with: npm install @tensorflow/tfjs-node@${version} (its install script downloads libtensorflow: ` +
+        `Install it with: npm install --no-save @tensorflow/tfjs-node@${version} (its install script downloads libtensorflow: ` +
         `do not pass --ignore-scripts, and where install scripts are allow-listed add "@tensorflow/tfjs-node": true to "allowScripts").`
       );
     case 'wasm':

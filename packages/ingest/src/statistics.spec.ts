@@ -1,7 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ACTIONS, ACTORS, encodeLabel, VIDEO_LEVEL_LABELS } from '@a2d/core';
+import { describeWithReferenceFixture, referenceFixture } from '@a2d/core/testing';
 import {
   computeStatistics,
   datasetStatisticsSchema,
@@ -95,20 +95,15 @@ describe('computeStatistics', () => {
   });
 });
 
-describe('statistics of the real A2D test split', () => {
-  const candidates = [
-    // ../shared/ sits beside the repository in sessions and CI (reference outputs of the real A2D test split).
-    path.resolve(__dirname, '../../../../shared/fixtures/a2d-reference/test_predictions.csv'),
-  ];
-  const fixture = candidates.find((file) => existsSync(file));
+describeWithReferenceFixture('statistics of the real A2D test split', () => {
   const predictionSchema = z.object({
     video_id: z.string().min(1),
     true_action: z.enum(ACTIONS),
     true_actor: z.enum(ACTORS),
   });
 
-  (fixture ? it : it.skip)('reproduces the per-class counts of test_predictions.csv', () => {
-    const [header, ...lines] = readFileSync(fixture as string, 'utf8').trim().split(/\r?\n/);
+  it('reproduces the per-class counts of test_predictions.csv', () => {
+    const [header, ...lines] = readFileSync(referenceFixture('test_predictions.csv'), 'utf8').trim().split(/\r?\n/);
     const columns = header.split(',');
     const predictions = lines.map((line) =>
       predictionSchema.parse(Object.fromEntries(line.split(',').map((cell, i) => [columns[i], cell]))),

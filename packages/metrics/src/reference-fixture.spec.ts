@@ -3,9 +3,9 @@
  * `<workspace>/../shared/fixtures/a2d-reference` (read-only). Its `pred_actor` column is a copy of `true_actor`
  * (a bug of the system that wrote it) while the `actor_correct` flags are right.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { ACTORS, VIDEO_ACTIONS } from '@a2d/core';
+import { describeWithReferenceFixture, referenceFixture, referenceFixtureDir } from '@a2d/core/testing';
 import {
   TwoStepMetrics,
   formatClassificationReportCsv,
@@ -15,20 +15,15 @@ import {
   type PredictionRow,
 } from './index';
 
-/** The fixture folder: `shared/` beside the workspace root. */
-const FIXTURE_DIR = path.join(__dirname, '../../../../shared/fixtures/a2d-reference');
-const PREDICTIONS = path.join(FIXTURE_DIR, 'test_predictions.csv');
-const fixturePresent = existsSync(PREDICTIONS);
-if (!fixturePresent) console.warn(`reference fixture not found at ${FIXTURE_DIR}: the golden tests are skipped`);
-const describeFixture = fixturePresent ? describe : describe.skip;
+const PREDICTIONS = referenceFixture('test_predictions.csv');
 
 const readCells = (file: string): string[][] =>
-  readFileSync(path.join(FIXTURE_DIR, file), 'utf8')
+  readFileSync(referenceFixture(file), 'utf8')
     .trimEnd()
     .split('\n')
     .map((line) => line.split(','));
 
-describeFixture(`reference fixture ${FIXTURE_DIR}`, () => {
+describeWithReferenceFixture(`reference fixture ${referenceFixtureDir()}`, () => {
   let rows: PredictionRow[];
   beforeAll(async () => {
     rows = await readPredictionsCsv(PREDICTIONS);
@@ -46,12 +41,12 @@ describeFixture(`reference fixture ${FIXTURE_DIR}`, () => {
     const actual = ours.trimEnd().split('\n').map((line) => line.split(','));
     expect(actual.length).toBe(expected.length);
     expected.forEach((row, r) => row.forEach((cell, c) => expect([r, c, actual[r][c]]).toEqual([r, c, cell])));
-    expect(ours).toBe(readFileSync(path.join(FIXTURE_DIR, 'action_classification_report.csv'), 'utf8'));
+    expect(ours).toBe(readFileSync(referenceFixture('action_classification_report.csv'), 'utf8'));
   });
 
   it('gives the reference accuracies and action F1 (final_metrics.json)', () => {
     const { metrics } = scorePredictions(rows, PREDICTIONS);
-    const reference = (JSON.parse(readFileSync(path.join(FIXTURE_DIR, 'final_metrics.json'), 'utf8')) as { test_metrics: Record<string, number> }).test_metrics;
+    const reference = (JSON.parse(readFileSync(referenceFixture('final_metrics.json'), 'utf8')) as { test_metrics: Record<string, number> }).test_metrics;
     expect(metrics.action_acc.toFixed(4)).toBe('72.1180');
     expect(metrics.actor_acc.toFixed(4)).toBe('85.1206');
     expect(metrics.combined_acc.toFixed(4)).toBe('65.2815');

@@ -1,15 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { ACTIONS, ACTORS, encodeLabel, VIDEO_LEVEL_LABELS } from '@a2d/core';
+import { describeWithReferenceFixture, referenceFixture } from '@a2d/core/testing';
 import { z } from 'zod';
 import { A2D_TEST_PAIR_COUNTS, A2D_TEST_VIDEO_COUNT } from './index';
-
-const repoRoot = path.resolve(__dirname, '../../..');
-const fixtureCandidates = [
-  path.join(repoRoot, '..', 'shared', 'fixtures', 'a2d-reference', 'test_predictions.csv'),
-  '/work/shared/fixtures/a2d-reference/test_predictions.csv',
-];
-const fixture = fixtureCandidates.find((file) => existsSync(file));
 
 const predictionRow = z.object({
   video_id: z.string().min(1),
@@ -23,12 +16,11 @@ describe('A2D test-split pair counts', () => {
     expect(Object.values(A2D_TEST_PAIR_COUNTS).reduce((sum, n) => sum + n, 0)).toBe(A2D_TEST_VIDEO_COUNT);
   });
 
-  (fixture ? it : it.skip)(
-    fixture
-      ? `matches the true labels of ${fixture}`
-      : `matches the reference predictions file (SKIPPED: not found at ${fixtureCandidates.join(' or ')})`,
-    () => {
-      const [header, ...lines] = readFileSync(fixture as string, 'utf8').trim().split(/\r?\n/);
+  describeWithReferenceFixture('on the reference predictions file', () => {
+    const fixture = referenceFixture('test_predictions.csv');
+
+    it(`matches the true labels of ${fixture}`, () => {
+      const [header, ...lines] = readFileSync(fixture, 'utf8').trim().split(/\r?\n/);
       const columns = header.split(',');
       const counts: Record<number, number> = {};
       for (const line of lines) {
@@ -38,6 +30,6 @@ describe('A2D test-split pair counts', () => {
         counts[code] = (counts[code] ?? 0) + 1;
       }
       expect(counts).toEqual({ ...A2D_TEST_PAIR_COUNTS });
-    },
-  );
+    });
+  });
 });

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { a2dConfigSchema, ConfigError, DatasetError, parseJsonText, writeJsonAtomic, type A2dConfig } from '@a2d/core';
@@ -91,6 +92,38 @@ export function configDifferences(saved: A2dConfig, current: A2dConfig): { path:
   return keys.filter((key) => a[key] !== b[key]).map((key) => ({ path: key, saved: a[key] ?? '(absent)', current: b[key] ?? '(absent)' }));
 }
 
+/** Which dataset a run trained on: where it is and what its `videoset.csv` holds (a resume must use the same). */
+export const datasetIdentitySchema = z.object({
+  /** The dataset folder, absolute. */
+  root: z.string(),
+  videosetFile: z.string(),
+  /** Videos listed in the videoset file. */
+  rows: z.number().int().nonnegative(),
+  /** SHA-256 of the videoset file's bytes. */
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
+
+/** A dataset's identity (see `datasetIdentitySchema`). */
+export type DatasetIdentity = z.infer<typeof datasetIdentitySchema>;
+
+/** The identity of the dataset at `root` whose videoset file lists `rows` videos. */
+export async function datasetIdentity(root: string, videosetFile: string, rows: number): Promise<DatasetIdentity> {
+  const bytes = await readFile(path.join(root, videosetFile));
+  return { root: path.resolve(root), videosetFile, rows, sha256: createHash('sha256').update(bytes).digest('hex') };
+}
+
+/** How two dataset identities differ, one phrase per difference (empty when they are the same dataset). */
+export function datasetDifferences(saved: DatasetIdentity, current: DatasetIdentity): string[] {
+  const out: string[] = [];
+  if (saved.root !== current.root) out.push(`data.root (saved ${saved.root}, now ${current.root})`);
+  if (saved.rows !== current.rows || saved.sha256 !== current.sha256) {
+    out.push(
+      `${current.videosetFile} (saved ${saved.rows} videos, sha256 ${saved.sha256.slice(0, 12)}; now ${current.rows} videos, sha256 ${current.sha256.slice(0, 12)})`,
+    );
+  }
+  return out;
+}
+
 /** `config.json` of an experiment. */
 export const experimentConfigFileSchema = z.object({
   format: z.literal('a2d-experiment'),
@@ -103,6 +136,8 @@ export const experimentConfigFileSchema = z.object({
   /** The backend and how training ran (workers), as the trainer recorded them. */
   engine: z.record(z.string(), z.unknown()),
   trainer: z.object({ workers: z.number().int().positive(), mode: z.string() }),
+  /** The dataset trained on (absent in runs saved before it was recorded). */
+  dataset: datasetIdentitySchema.optional(),
 });
 
 /** `config.json` contents. */
@@ -141,6 +176,24 @@ export function listExperiments(dir: string): string[] {
     .filter((entry) => entry.isDirectory() && existsSync(path.join(dir, entry.name, 'config.json')))
     .map((entry) => entry.name)
     .sort();
+}
+
+/**
+ * The saved `config.json` of the experiment at `paths`, to resume it; a `DatasetError` naming the folder, the
+ * experiments that do exist and the fix when there is none (a typo must not start a new run).
+ */
+export function experimentToResume(paths: ExperimentPaths): ExperimentConfigFile {
+  if (!existsSync(paths.config)) {
+    const dir = path.dirname(paths.root);
+    const known = listExperiments(dir);
+    const shown = known.slice(0, 10).join(', ') + (known.length > 10 ? `, ... (${known.length} in all)` : '');
+    throw new DatasetError(
+      paths.root,
+      `no experiment to resume here (no config.json)${known.length > 0 ? `; experiments in ${dir}: ${shown}` : `; ${dir} holds no experiments`}. ` +
+        'Check --experiment-name (and --experiments-dir), or start the run without --resume',
+    );
+  }
+  return readExperimentConfig(paths.config);
 }
 
 /** The folder of experiment `name` under `dir`; a `DatasetError` naming it (and what exists) when it is missing. */

@@ -34,3 +34,8 @@ export type { BatchProgress, ProgressMode, ProgressReporterOptions, ProgressStre
 export type { DecodeTfRecordsOptions } from './tensorboard/tfrecord';
 /** Secondary surface for tests and benches (this and other projects): the tiny synthetic dataset and a fast config. */
 export * as trainingFixtures from './testing/tiny-experiment';
+export { readEventDir } from './tensorboard/read-event-file';
+export { SessionStatus } from './tensorboard/event-proto';
+export type { SessionLog } from './tensorboard/event-proto';
+export { tensorBoardScalars } from './tensorboard/tensorboard-scalars';
+export type { ScalarPoint, TensorBoardLoader, TensorBoardScalarsOptions } from './tensorboard/tensorboard-scalars';

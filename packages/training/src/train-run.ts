@@ -10,7 +10,6 @@
  * between optimizer updates, so a resumed run continues exactly as an uninterrupted one (same worker count).
  */
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -35,14 +34,15 @@ import {
   type ReplicaSpec,
   type ReplicaTrainer,
 } from '@a2d/engine';
-import { checkFfmpegTools, DataLoader, findMissingClips, readVideoset, splitDataset } from '@a2d/ingest';
+import { checkFfmpegTools, DataLoader, findMissingClips, readVideoset, splitDataset, type DatasetSplits } from '@a2d/ingest';
 import { countClassOccurrences } from '@a2d/losses';
 import { applyPretrainedBackbone, modelArtifactsToFiles, NUM_PAIRS, pairIndexOf, predictionFeedProbability, PRETRAINED_MANIFEST_FILE, readPretrainedManifest } from '@a2d/layers';
 import { CheckpointStore } from './checkpoint/checkpoint-store';
 import { checkpointFiles, readTrainerCheckpoint, type TrainerCheckpoint } from './checkpoint/trainer-checkpoint';
 import type { EpochRecord, LossTerms, ValidationResult } from './epoch-record';
 import { predictVideos, videoAccuracies, videoLosses, type BatchProbabilities, type ProbabilityPredictor } from './evaluation';
-import { configDifferences, trainingConfigHash, writeExperimentConfig, readExperimentConfig, type ExperimentPaths } from './experiment';
+import { configDifferences, datasetDifferences, datasetIdentity, experimentToResume, readExperimentConfig, trainingConfigHash, writeExperimentConfig, type DatasetIdentity, type ExperimentPaths } from './experiment';
+import { acquireExperimentLock } from './experiment-lock';
 import { learningRateAt } from './optim/lr-schedule';
 import { createClassifier, networkOf, type Classifier } from './replica/classifier';
 import type { ClassifierReplicaOptions } from './replica/classifier-replica';
@@ -62,9 +62,11 @@ export interface TrainingProgress {
   stop(): void;
 }
 
-/** Where scalars go (TensorBoard). */
+/** Where scalars go (TensorBoard). Every scalar is logged on the optimizer-update axis (`globalStep`). */
 export interface ScalarSink {
   addScalar(tag: string, value: number, step: number): void;
+  /** Marks a session (re)starting at `step`: points logged earlier at `step` or later are orphans to drop. */
+  addSessionStart(step: number): void;
   flush(): void;
   close(): void;
 }
@@ -254,7 +256,7 @@ export async function withPretrainedNormalization(config: A2dConfig, log: (line:
 
 /** Trains (or resumes) one experiment; see the file comment. */
 export async function runTraining(options: TrainingRunOptions): Promise<TrainingRunResult> {
-  const { paths, engine, log, warn, signal } = options;
+  const { paths, log, warn } = options;
   // A pretrained backbone brings the preprocessing its source network was trained with (saved with the run and the model).
   const config = await withPretrainedNormalization(options.config, log);
   if (config.train.mixedPrecision) {
@@ -263,9 +265,7 @@ export async function runTraining(options: TrainingRunOptions): Promise<Training
       'config',
     );
   }
-  const { data, augment } = config;
-  const numFrames = data.sampling.numFrames;
-  const inputSize = augment.cropSize;
+  const { data } = config;
   // Before any video: a broken or too-old ffmpeg/ffprobe would fail every one alike; this stops with one line.
   await checkFfmpegTools({ timeoutSeconds: data.decode.timeoutSeconds });
 
@@ -281,23 +281,50 @@ export async function runTraining(options: TrainingRunOptions): Promise<Training
   log(`data: ${records.length} videos in ${videoset}: train ${splits.train.length}, val ${splits.val.length}, test ${splits.test.length}`);
 
   const hash = trainingConfigHash(config);
+  const dataset = await datasetIdentity(data.root, data.videosetFile, records.length);
+  // A typo in --experiment-name must not start a new run: refused before anything is written.
+  if (options.resume) experimentToResume(paths);
+  // One trainer at a time per experiment folder, for the whole run (released at its end, or at exit).
+  const lock = await acquireExperimentLock(paths.root, { warn });
+  try {
+    return await trainHoldingLock({ ...options, config }, { splits, videoset, hash, dataset });
+  } finally {
+    lock.release();
+  }
+}
+
+/** What `runTraining` found before taking the experiment's lock. */
+interface PreparedRun {
+  splits: DatasetSplits;
+  videoset: string;
+  hash: string;
+  dataset: DatasetIdentity;
+}
+
+/** The rest of `runTraining`, while this process holds the experiment's lock. */
+async function trainHoldingLock(options: TrainingRunOptions, prepared: PreparedRun): Promise<TrainingRunResult> {
+  const { paths, engine, log, warn, signal, config } = options;
+  const { splits, videoset, hash, dataset } = prepared;
+  const { data, augment } = config;
+  const numFrames = data.sampling.numFrames;
+  const inputSize = augment.cropSize;
   const store = new CheckpointStore(paths.checkpoints);
   for (const note of await store.recover()) warn(note);
 
-  // Resume: refuse a different config unless forced.
+  // Resume: refuse a different config or dataset unless forced.
   let resumed: { training: TrainingState; trainerState: Awaited<ReturnType<typeof readTrainerCheckpoint>>['trainer']; tag: string } | undefined;
   if (options.resume) {
-    if (existsSync(paths.config)) {
-      const saved = readExperimentConfig(paths.config);
-      const differences = configDifferences(saved.config, config);
-      if (differences.length > 0 && !options.force) {
-        throw new TrainingError(
-          `cannot resume ${paths.root}: the config differs from the saved one in ${differences.map((d) => `${d.path} (saved ${d.saved}, now ${d.current})`).join('; ')}. ` +
-            'Use the saved values, or --force to resume anyway.',
-        );
-      }
-      if (differences.length > 0) warn(`resuming with a different config (--force): ${differences.map((d) => d.path).join(', ')}`);
+    const saved = readExperimentConfig(paths.config);
+    const differences = configDifferences(saved.config, config).map((d) => `${d.path} (saved ${d.saved}, now ${d.current})`);
+    if (saved.dataset) differences.push(...datasetDifferences(saved.dataset, dataset));
+    else warn(`${paths.config} was saved before datasets were recorded: cannot check that ${dataset.root} is the dataset it trained on`);
+    if (differences.length > 0 && !options.force) {
+      throw new TrainingError(
+        `cannot resume ${paths.root}: it differs from the saved run in ${differences.join('; ')}. ` +
+          'Resume with only --experiment-name and --resume (the saved config is used), or pass --force to resume with these changes anyway.',
+      );
     }
+    if (differences.length > 0) warn(`resuming with changes (--force): ${differences.join('; ')}`);
     const found = await store.latestIntact(warn);
     if (!found) {
       if (existsSync(paths.checkpoints) && (await store.tags()).length > 0) throw new TrainingError(`cannot resume ${paths.root}: no intact checkpoint (see the warnings above)`);
@@ -316,7 +343,6 @@ export async function runTraining(options: TrainingRunOptions): Promise<Training
   }
   log(`training: ${workers === 1 ? 'in-process (1 replica)' : `${workers} worker threads (data-parallel)`} — ${reason}`);
 
-  await mkdir(paths.root, { recursive: true });
   const configJson = {
     format: 'a2d-experiment' as const,
     version: 1 as const,
@@ -326,6 +352,7 @@ export async function runTraining(options: TrainingRunOptions): Promise<Training
     config,
     engine: { ...engine },
     trainer: { workers, mode: workers === 1 ? 'in-process' : 'data-parallel' },
+    dataset,
   };
   await writeExperimentConfig(paths.config, configJson);
   const configText = `${JSON.stringify(configJson, null, 2)}\n`;
@@ -385,6 +412,15 @@ export async function runTraining(options: TrainingRunOptions): Promise<Training
       await trainer.setState(resumed.trainerState);
       log(`resumed from checkpoint ${resumed.tag}: epoch ${state.epoch + 1}, ${state.position} videos into it, update ${state.globalStep}`);
       if (state.finished) log(`the run had already finished (${state.stopReason ?? 'all epochs'}); nothing to train`);
+    }
+    // TensorBoard: every session starts with a SessionLog.START at the first step it will log, so the points a killed
+    // session logged after this checkpoint are dropped from the charts (a redone epoch end re-logs its own step).
+    // Written twice: TensorBoard takes the first START of a run as a plain start and purges only on later ones, and
+    // an earlier session (or one from before START was logged) may have written none; a repeated purge is harmless.
+    if (scalars) {
+      const firstStep = state.epochEndPending ? state.globalStep : state.globalStep + 1;
+      scalars.addSessionStart(firstStep);
+      scalars.addSessionStart(firstStep);
     }
 
     const logger = { warn: (line: string) => (progress ? progress.warn(line) : warn(line)) };
@@ -607,8 +643,9 @@ export async function runTraining(options: TrainingRunOptions): Promise<Training
       await writeFileAtomic(paths.metrics, state.history.map((r) => JSON.stringify(r)).join('\n') + '\n');
       if (scalars) {
         const put = (tag: string, value: number | null | undefined) => {
-          if (value !== null && value !== undefined && Number.isFinite(value)) scalars.addScalar(tag, value, epoch + 1);
+          if (value !== null && value !== undefined && Number.isFinite(value)) scalars.addScalar(tag, value, state.globalStep);
         };
+        put('epoch', epoch + 1);
         for (const [term, value] of Object.entries(record.train.loss)) put(`loss/train_${term}`, value);
         for (const [term, value] of Object.entries(record.train.acc)) put(`accuracy/train_${term}`, value);
         if (val) {

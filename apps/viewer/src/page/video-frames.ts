@@ -83,6 +83,9 @@ function rgbOf(context: CanvasRenderingContext2D, width: number, height: number)
 /** How long to wait for a frame callback after a seek before taking the element's frame as it is. */
 const FRAME_CALLBACK_WAIT_MS = 500;
 
+/** Seeks made for one frame before a clip whose element keeps showing another frame is refused. */
+const SEEK_ATTEMPTS = 3;
+
 /** Whether a presented frame's media time falls in frame `index`'s interval (with a millisecond of rounding). */
 function insideFrame(table: Mp4FrameTable, index: number, mediaTime: number): boolean {
   const { start, end } = frameInterval(table, index);
@@ -133,13 +136,18 @@ export async function decodeVideoFrames(
       // shown before (seen once in Chromium: a whole clip's probabilities 0.2 off). So wait, too, for the frame
       // callback that presents a frame inside frame `index`'s interval (registered before the seek, so it cannot
       // be missed); the last frame shown is the one drawn.
-      const presented = nextPresentedFrame(video, FRAME_CALLBACK_WAIT_MS);
-      const seeked = waitFor(video, 'seeked', file.name, timeoutMs);
-      video.currentTime = seekTimeOf(table, index);
-      await seeked;
-      let mediaTime = await presented;
-      for (let extra = 0; mediaTime !== undefined && !insideFrame(table, index, mediaTime) && extra < 3; extra += 1) {
-        mediaTime = (await nextPresentedFrame(video, FRAME_CALLBACK_WAIT_MS)) ?? mediaTime;
+      // A busy machine can also present the old frame and then nothing new within the wait: the seek is then
+      // made again (up to SEEK_ATTEMPTS in all) before the clip is refused.
+      let mediaTime: number | undefined;
+      for (let attempt = 0; attempt < SEEK_ATTEMPTS && (attempt === 0 || (mediaTime !== undefined && !insideFrame(table, index, mediaTime))); attempt += 1) {
+        const presented = nextPresentedFrame(video, FRAME_CALLBACK_WAIT_MS);
+        const seeked = waitFor(video, 'seeked', file.name, timeoutMs);
+        video.currentTime = seekTimeOf(table, index) + (attempt % 2 === 0 ? 0 : 1e-4);
+        await seeked;
+        mediaTime = await presented;
+        for (let extra = 0; mediaTime !== undefined && !insideFrame(table, index, mediaTime) && extra < 3; extra += 1) {
+          mediaTime = (await nextPresentedFrame(video, FRAME_CALLBACK_WAIT_MS)) ?? mediaTime;
+        }
       }
       if (mediaTime !== undefined && !insideFrame(table, index, mediaTime)) {
         throw new VideoFileError(

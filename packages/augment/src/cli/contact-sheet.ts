@@ -10,6 +10,7 @@ import {
   ConfigError,
   Rng,
   a2dConfigSchema,
+  checkOutputPath,
   labelName,
   loadConfig,
   numberFlag,
@@ -19,7 +20,7 @@ import {
   VideoDecodeError,
   writeFileAtomic,
 } from '@a2d/core';
-import { ClipSource, readVideoset, splitDataset } from '@a2d/ingest';
+import { checkFfmpegTools, ClipSource, readVideoset, splitDataset } from '@a2d/ingest';
 import { buildTrainTransform } from '../clip-pipelines';
 import { renderContactSheet, type ContactSheetRow } from '../contact-sheet';
 
@@ -58,6 +59,10 @@ export async function runContactSheetCommand(
   const { overrides, flags: options } = parseCommandLine(argv, COMMAND_LINE);
   const config = loadConfig(a2dConfigSchema, { file: options.config, env, overrides });
   const { data } = config;
+  // Before any video: a folder in the way of --out, or a broken or too-old ffmpeg/ffprobe (which would make every
+  // clip look undecodable and the data look at fault), is one line naming it.
+  checkOutputPath(options.out, 'file');
+  await checkFfmpegTools({ timeoutSeconds: data.decode.timeoutSeconds });
 
   const records = await readVideoset(path.join(data.root, data.videosetFile));
   const { train } = splitDataset(records, { valFraction: data.valFraction, seed: data.splitSeed, includeNone: data.includeNone });

@@ -198,6 +198,11 @@ export function parseArgs(argv: readonly string[], aliases: Record<string, strin
 
 /** Everything a config can come from, lowest priority first. */
 export interface ConfigSources {
+  /**
+   * Values under everything else, e.g. the saved config of a run being resumed (so a resume needs no flag
+   * repeated); `name` says where they came from in error messages.
+   */
+  base?: { name: string; tree: ConfigTree };
   /** Path of a JSON config file. */
   file?: string;
   /** Environment (default: none). */
@@ -275,12 +280,13 @@ function sourcesOf(layers: readonly ConfigLayer[], path: readonly string[]): Val
 }
 
 /**
- * Resolves a config: schema defaults < file < environment < command line; validated once at the end. A problem
+ * Resolves a config: schema defaults < base (a resumed run's saved config) < file < environment < command line; validated once at the end. A problem
  * is reported with the source its value came from: the file's path, `environment (A2D_...)` or `command line`
  * (each problem names its own when they came from different ones).
  */
 export function loadConfig<S extends z.ZodType>(schema: S, sources: ConfigSources = {}): z.output<S> {
   const layers: ConfigLayer[] = [];
+  if (sources.base) layers.push({ name: sources.base.name, rank: -1, tree: sources.base.tree });
   if (sources.file) layers.push({ name: sources.file, rank: 0, tree: readConfigFile(sources.file) });
   if (sources.env) {
     const list = envOverrideList(sources.env);

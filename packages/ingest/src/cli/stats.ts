@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
-import { a2dConfigSchema, loadConfig, parseCommandLine, runCommandLine, stringFlag, writeJsonAtomic } from '@a2d/core';
+import { a2dConfigSchema, checkOutputPath, loadConfig, parseCommandLine, runCommandLine, stringFlag, writeJsonAtomic } from '@a2d/core';
 import { findMissingClips, type ClipAvailability } from '../clip-availability';
 import { readVideoset } from '../videoset';
 import { splitDataset } from '../splits';
@@ -38,6 +38,8 @@ export async function runStatsCommand(
 ): Promise<void> {
   const { overrides, flags } = parseCommandLine(argv, COMMAND_LINE);
   const { config: configFile, json: jsonOut } = flags;
+  // A folder in the way of --json is one line before the report, not after it.
+  if (jsonOut) checkOutputPath(jsonOut, 'file');
 
   const config = loadConfig(a2dConfigSchema, { file: configFile, env, overrides });
   const { root, videosetFile, clipsDir, valFraction, splitSeed, includeNone } = config.data;

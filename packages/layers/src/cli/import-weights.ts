@@ -2,7 +2,9 @@
  * `npx nx run layers:import-weights --from=<file> --backbone=<name> --out=<dir> [--force] [--backend=wasm|cpu|...]`
  * Converts torchvision ResNet weights (a state_dict as .safetensors, from tools/pretrained/export_torchvision.py)
  * or Keras EfficientNet weights (.h5 / .weights.h5) into a pretrained folder for `--model.pretrained=<dir>`,
- * and prints what was loaded, missing, mismatched and unused. A partial load is refused unless --force.
+ * and prints what was loaded, missing, mismatched and unused. A partial load is refused unless --force; a poisoned
+ * file (NaN/Inf, a negative variance, an integer weight, overlapping tensor bytes) and an unusable --out or --from
+ * always are, as one line naming the path (and the tensor), before anything is written.
  */
 import { z } from 'zod';
 import { backboneNameSchema, booleanFlag, engineBackendSchema, parseCommandLine, runCommandLine, stringFlag } from '@a2d/core';

@@ -1,16 +1,17 @@
 /**
  * The converter behind `npx nx run layers:import-weights`: reads another framework's weights (a torchvision
  * ResNet state_dict as safetensors, a Keras EfficientNet .h5 / .weights.h5), fills the matching backbone of
- * ours, reports loaded / missing / mismatched / unused weights, refuses a partial load unless forced, and
- * writes a folder the trainer takes (`--model.pretrained=<dir>`): the bare backbone as a tfjs LayersModel
- * (`model.json` + `weights.bin`, any input size) and `pretrained.json` (source, preprocessing, report).
+ * ours, reports loaded / missing / mismatched / unused weights, refuses a poisoned file always (weight-value-checks.ts)
+ * and a partial load unless forced, and writes a folder the trainer takes (`--model.pretrained=<dir>`): the bare
+ * backbone as a tfjs LayersModel (`model.json` + `weights.bin`, any input size) and `pretrained.json` (source,
+ * preprocessing, report). Every refusal comes before anything is written.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, type Stats } from 'node:fs';
 import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { tf } from '@a2d/engine';
-import { writeJsonAtomic, type BackboneName } from '@a2d/core';
+import { A2dError, writeJsonAtomic, type BackboneName } from '@a2d/core';
 import { createBackbone } from '../backbones/backbone';
 import { writeModelArtifacts } from '../backbones/file-system-io';
 import { matchWeightsByName } from '../backbones/pretrained';
@@ -21,6 +22,7 @@ import { PretrainedImportError } from './pretrained-import-error';
 import { parseSafetensors } from './safetensors-file';
 import type { SourceWeight, SourceWeights } from './source-weights';
 import { torchvisionResNetWeights } from './torchvision-resnet';
+import { refuseNegativeVariances } from './weight-value-checks';
 
 /** What to import. */
 export interface ImportWeightsOptions {
@@ -135,17 +137,65 @@ function listed(names: string[], limit = 6): string {
   return names.length <= limit ? names.join(', ') : `${names.slice(0, limit).join(', ')}, ... (${names.length - limit} more)`;
 }
 
+/** `EACCES (permission denied)`: a Node file-system error's code and what it means here, or the message of another error. */
+function describeFsError(error: unknown, meanings: Readonly<Record<string, string>>): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === undefined) return error instanceof Error ? error.message : String(error);
+  const meaning = meanings[code] ?? { EACCES: 'permission denied', ENOSPC: 'no space left on the device', EROFS: 'a read-only file system' }[code];
+  return meaning === undefined ? code : `${code} (${meaning})`;
+}
+
+/** The file-system entry at `target`, undefined where there is none (also where a parent is a file). */
+function statIfAny(target: string, out: string): Stats | undefined {
+  try {
+    return statSync(target);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw new PretrainedImportError(out, `cannot inspect ${target}: ${describeFsError(error, {})}; choose another --out (nothing was written)`);
+  }
+}
+
+/**
+ * Refuses an `--out` the import could not create as a new folder, before the (slow) import runs: an existing file,
+ * a non-empty folder, or a path below a file.
+ */
+function refuseUnusableOut(out: string): void {
+  const refuse = (reason: string): never => {
+    throw new PretrainedImportError(out, `${reason}; choose another --out (nothing was written)`);
+  };
+  const existing = statIfAny(out, out);
+  if (existing !== undefined) {
+    if (!existing.isDirectory()) refuse('is a file, not a folder: --out names the folder to create');
+    let entries: string[] = [];
+    try {
+      entries = readdirSync(out);
+    } catch (error) {
+      refuse(`cannot list it: ${describeFsError(error, {})}`);
+    }
+    if (entries.length > 0) refuse('already exists and is not empty');
+    return;
+  }
+  // The nearest existing ancestor must be a folder, or neither the staging folder nor --out can be made.
+  for (let dir = path.dirname(path.resolve(out)); ; dir = path.dirname(dir)) {
+    const stats = statIfAny(dir, out);
+    if (stats !== undefined) {
+      if (!stats.isDirectory()) refuse(`cannot be created: ${dir} is a file, not a folder`);
+      return;
+    }
+    if (path.dirname(dir) === dir) return;
+  }
+}
+
 /** Imports `options.from` into a new pretrained folder; throws `PretrainedImportError` on a bad file or a refused partial load. */
 export async function importBackboneWeights(options: ImportWeightsOptions): Promise<ImportWeightsResult> {
   const { from, backbone, out } = options;
-  if (existsSync(out) && readdirSync(out).length > 0) {
-    throw new PretrainedImportError(out, 'already exists and is not empty: choose another --out (nothing was written)');
-  }
+  refuseUnusableOut(out);
   let bytes: Buffer;
   try {
     bytes = await readFile(from);
   } catch (error) {
-    throw new PretrainedImportError(from, `cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new PretrainedImportError(from, `cannot read: ${describeFsError(error, { EISDIR: 'a folder; --from takes the weights file itself, .safetensors or .h5', ENOENT: 'no such file' })}`);
   }
   const source = readSource(bytes, from, backbone);
 
@@ -154,6 +204,10 @@ export async function importBackboneWeights(options: ImportWeightsOptions): Prom
   const model = tf.model({ name: `${backbone}_backbone`, inputs: input, outputs: built.featureMap });
   try {
     const byName = resolveNames(model, source.weights, from);
+    // Here, not in the readers: Keras 3 files name a layer's weights by index, known as variances only once resolved.
+    for (const weight of byName.values()) {
+      if (weight.name.endsWith('/moving_variance')) refuseNegativeVariances(weight.values, weight.sourceName, from, 'batch-norm');
+    }
     const match = matchWeightsByName(model.weights, byName);
     const report: ImportWeightsReport = {
       format: source.format,
@@ -207,7 +261,8 @@ export async function importBackboneWeights(options: ImportWeightsOptions): Prom
       await rename(staging, out);
     } catch (error) {
       await rm(staging, { recursive: true, force: true });
-      throw error;
+      if (error instanceof A2dError) throw error;
+      throw new PretrainedImportError(out, `cannot write it: ${describeFsError(error, {})} (nothing was written)`);
     }
     return { out, manifest, report };
   } finally {

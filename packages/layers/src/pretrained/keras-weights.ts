@@ -19,6 +19,7 @@ import type { Hdf5Dataset, Hdf5Group } from './hdf5-file';
 import { PretrainedImportError } from './pretrained-import-error';
 import { IMAGENET_INPUT_NORMALIZATION, type InputNormalization } from '@a2d/core';
 import type { SourceWeight, SourceWeights } from './source-weights';
+import { refuseNegativeVariances, refuseNonFiniteValues } from './weight-value-checks';
 
 /** A Keras weight as stored: its layer, its name within the layer (or index), and the dataset. */
 interface KerasEntry {
@@ -102,6 +103,19 @@ function triple(values: Float32Array, what: string, file: string): [number, numb
   return [values[0] ?? 0, values[1] ?? 0, values[2] ?? 0];
 }
 
+/** HDF5 float element types as jsfive names them ('<f4', '>f8', ...); weights are never integers or bools. */
+const FLOAT_DTYPE = /^[<>=|]?f[248]$/;
+
+/** A dataset that becomes a weight or the preprocessing: refused unless it is float and finite. */
+function floatValues(dataset: Hdf5Dataset, sourceName: string, file: string): Float32Array {
+  if (!FLOAT_DTYPE.test(dataset.dtype)) {
+    throw new PretrainedImportError(file, `dtype ${dataset.dtype}, expected a float dtype (f2, f4 or f8) for a weight; nothing was written`, sourceName);
+  }
+  const values = dataset.values();
+  refuseNonFiniteValues(values, sourceName, file);
+  return values;
+}
+
 /** The input preprocessing a Keras normalization layer's mean and variance stand for (see the file comment). */
 export function kerasInputNormalization(mean: [number, number, number], variance: [number, number, number]): { normalization: InputNormalization; imagenet: boolean } {
   const imagenetStd = IMAGENET_INPUT_NORMALIZATION.std;
@@ -121,11 +135,13 @@ export function kerasWeights(root: Hdf5Group, file: string): SourceWeights {
     if (isNormalizationLayer(layer)) {
       // Keras 2 names them mean/variance/count; Keras 3 stores them in that order as vars 0, 1, 2.
       const part = { '#0': 'mean', '#1': 'variance', '#2': 'count' }[weight] ?? weight;
-      normalizationParts[part] = dataset.values();
+      // The sample count is an integer in Keras and plays no part in the preprocessing.
+      normalizationParts[part] = part === 'count' ? dataset.values() : floatValues(dataset, sourceName, file);
+      if (part === 'variance') refuseNegativeVariances(normalizationParts[part], sourceName, file, 'input normalization');
       ignored.push({ sourceName, reason: `input normalization ${part} (becomes the preprocessing, not a weight)` });
       continue;
     }
-    weights.push({ name: `${layer}/${weight}`, sourceName, shape: [...dataset.shape], values: dataset.values() });
+    weights.push({ name: `${layer}/${weight}`, sourceName, shape: [...dataset.shape], values: floatValues(dataset, sourceName, file) });
   }
   let inputNormalization = IMAGENET_INPUT_NORMALIZATION;
   let normalizationSource = 'ImageNet statistics (the file has no normalization layer)';

@@ -1,3 +1,4 @@
+import { PretrainedImportError } from './pretrained-import-error';
 import { parseSafetensors } from './safetensors-file';
 
 /** A safetensors file from a header object and the data bytes (the layout of the format's documentation). */
@@ -58,5 +59,33 @@ describe('parseSafetensors', () => {
     expect(() => parseSafetensors(file({ w: { dtype: 'Q4', shape: [1], data_offsets: [0, 4] } }, four), 'a.st')).toThrow(/a\.st: tensor "w": dtype: /);
     expect(() => parseSafetensors(file({ __metadata__: { n: 3 } }, four), 'a.st')).toThrow('a.st: __metadata__: expected an object of strings');
     expect(() => parseSafetensors(file([1, 2], four), 'a.st')).toThrow('a.st: the header must be a JSON object');
+  });
+
+  it('refuses byte ranges that overlap or leave bytes to no tensor (the format: "entirely indexed, no holes"); header order is free', () => {
+    const eight = bytesOf(new Float32Array([1, 2]));
+    const f32 = (begin: number) => ({ dtype: 'F32', shape: [1], data_offsets: [begin, begin + 4] });
+    const rule = 'safetensors tensors must cover the data bytes back to back, without overlaps or holes';
+    // Tiling in any header order, with an empty tensor on a boundary, is fine.
+    const tiled = parseSafetensors(file({ b: f32(4), empty: { dtype: 'F32', shape: [0], data_offsets: [4, 4] }, a: f32(0) }, eight), 'a.st');
+    expect(Array.from(tiled.tensors.get('b')?.values ?? [])).toEqual([2]);
+    expect(tiled.tensors.get('empty')?.values).toHaveLength(0);
+    const overlap = (() => {
+      try {
+        return parseSafetensors(file({ a: f32(0), b: f32(0), c: f32(4) }, eight), 'a.st');
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(overlap).toBeInstanceOf(PretrainedImportError);
+    expect(overlap).toMatchObject({ tensor: 'b', message: `a.st: tensor "b": bytes 0-4 overlap tensor "a" (bytes 0-4); ${rule}` });
+    expect(() => parseSafetensors(file({ a: f32(0), b: { dtype: 'F32', shape: [0], data_offsets: [2, 2] } }, eight), 'a.st')).toThrow(
+      `a.st: tensor "b": bytes 2-2 overlap tensor "a" (bytes 0-4); ${rule}`,
+    );
+    expect(() => parseSafetensors(file({ a: f32(4) }, eight), 'a.st')).toThrow(`a.st: data bytes 0-4 before tensor "a" belong to no tensor; ${rule}`);
+    expect(() => parseSafetensors(file({ a: f32(0), b: f32(8) }, bytesOf(new Float32Array(3))), 'a.st')).toThrow(
+      `a.st: data bytes 4-8 between tensor "a" and tensor "b" belong to no tensor; ${rule}`,
+    );
+    expect(() => parseSafetensors(file({ a: f32(0) }, eight), 'a.st')).toThrow(`a.st: data bytes 4-8 (after tensor "a") belong to no tensor; ${rule}`);
+    expect(() => parseSafetensors(file({ __metadata__: { x: 'y' } }, eight), 'a.st')).toThrow(`a.st: data bytes 0-8 (the header names no tensor) belong to no tensor; ${rule}`);
   });
 });

@@ -2,7 +2,8 @@
  * Reads a safetensors file (https://huggingface.co/docs/safetensors): an 8-byte little-endian header length N,
  * N bytes of JSON naming every tensor's dtype, shape and byte range, then the raw little-endian data. The format
  * is one page long and has no maintained npm reader for Node files, so this module is the whole reader: the
- * header is validated with zod and every byte range is checked against the file before any tensor is made.
+ * header is validated with zod, every byte range is checked against the file before any tensor is made, and the
+ * ranges must tile the data part exactly (no overlaps, no holes), as the format requires.
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
@@ -85,10 +86,46 @@ function decode(view: DataView, dtype: SafetensorsDtype, count: number): Safeten
   }
 }
 
+/** A tensor's byte range in the data part, [begin, end). */
+interface TensorRange {
+  name: string;
+  begin: number;
+  end: number;
+}
+
+const CONTIGUITY_RULE = 'safetensors tensors must cover the data bytes back to back, without overlaps or holes';
+
+/**
+ * The format's rule that "the byte buffer needs to be entirely indexed, and cannot contain holes" (the reference
+ * reader sorts the ranges and requires each to start where the previous ended and the last to end at the file's
+ * end): a tensor reading another's bytes, or bytes no tensor reads, mark a damaged or doctored file.
+ */
+function refuseUnindexedOrSharedBytes(ranges: TensorRange[], dataLength: number, fail: (reason: string, tensor?: string) => never): void {
+  const sorted = [...ranges].sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let cursor = 0;
+  let previous: TensorRange | undefined;
+  for (const range of sorted) {
+    const { name, begin, end } = range;
+    if (previous !== undefined && begin < cursor) {
+      fail(`bytes ${begin}-${end} overlap tensor ${JSON.stringify(previous.name)} (bytes ${previous.begin}-${previous.end}); ${CONTIGUITY_RULE}`, name);
+    }
+    if (begin > cursor) {
+      const where = previous === undefined ? `before tensor ${JSON.stringify(name)}` : `between tensor ${JSON.stringify(previous.name)} and tensor ${JSON.stringify(name)}`;
+      fail(`data bytes ${cursor}-${begin} ${where} belong to no tensor; ${CONTIGUITY_RULE}`);
+    }
+    cursor = end;
+    previous = range;
+  }
+  if (cursor < dataLength) {
+    const where = previous === undefined ? 'the header names no tensor' : `after tensor ${JSON.stringify(previous.name)}`;
+    fail(`data bytes ${cursor}-${dataLength} (${where}) belong to no tensor; ${CONTIGUITY_RULE}`);
+  }
+}
+
 /** Parses safetensors bytes; `file` names the source in errors. */
 export function parseSafetensors(bytes: Uint8Array, file: string): SafetensorsFile {
-  const fail = (reason: string): never => {
-    throw new PretrainedImportError(file, reason);
+  const fail = (reason: string, tensor?: string): never => {
+    throw new PretrainedImportError(file, reason, tensor);
   };
   if (bytes.length < 8) fail(`not a safetensors file: ${bytes.length} bytes, shorter than the 8-byte header length`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -105,7 +142,7 @@ export function parseSafetensors(bytes: Uint8Array, file: string): SafetensorsFi
   if (typeof header !== 'object' || header === null || Array.isArray(header)) return fail('the header must be a JSON object');
   const dataStart = 8 + headerLength;
   const dataLength = bytes.length - dataStart;
-  const tensors = new Map<string, SafetensorsTensor>();
+  const ranges: (TensorRange & { dtype: SafetensorsDtype; shape: number[]; count: number })[] = [];
   let metadata: Record<string, string> = {};
   for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
@@ -115,12 +152,17 @@ export function parseSafetensors(bytes: Uint8Array, file: string): SafetensorsFi
       continue;
     }
     const parsed = entrySchema.safeParse(raw);
-    if (!parsed.success) return fail(`tensor ${JSON.stringify(name)}: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || 'entry'}: ${issue.message}`).join('; ')}`);
+    if (!parsed.success) return fail(parsed.error.issues.map((issue) => `${issue.path.join('.') || 'entry'}: ${issue.message}`).join('; '), name);
     const { dtype, shape, data_offsets: [begin, end] } = parsed.data;
     const count = shape.reduce((a, b) => a * b, 1);
     const expected = count * SAFETENSORS_DTYPES[dtype];
-    if (end < begin || end > dataLength) fail(`tensor ${JSON.stringify(name)}: bytes ${begin}-${end} lie outside the ${dataLength} data bytes`);
-    if (end - begin !== expected) fail(`tensor ${JSON.stringify(name)}: ${dtype} [${shape.join(', ')}] needs ${expected} bytes, its range holds ${end - begin}`);
+    if (end < begin || end > dataLength) fail(`bytes ${begin}-${end} lie outside the ${dataLength} data bytes`, name);
+    if (end - begin !== expected) fail(`${dtype} [${shape.join(', ')}] needs ${expected} bytes, its range holds ${end - begin}`, name);
+    ranges.push({ name, begin, end, dtype, shape, count });
+  }
+  refuseUnindexedOrSharedBytes(ranges, dataLength, fail);
+  const tensors = new Map<string, SafetensorsTensor>();
+  for (const { name, begin, end, dtype, shape, count } of ranges) {
     tensors.set(name, { dtype, shape, values: decode(new DataView(bytes.buffer, bytes.byteOffset + dataStart + begin, end - begin), dtype, count) });
   }
   return { tensors, metadata };

@@ -3,11 +3,15 @@
  * becomes `conv3_block1_0_conv/kernel` [kh, kw, in, out]; BatchNorm's weight/bias/running_mean/running_var become
  * gamma/beta/moving_mean/moving_variance. `fc.*` (the ImageNet classifier) is left unmapped on purpose.
  */
-import type { SafetensorsFile } from './safetensors-file';
+import type { SafetensorsDtype, SafetensorsFile } from './safetensors-file';
 import { PretrainedImportError } from './pretrained-import-error';
 import { IMAGENET_INPUT_NORMALIZATION, type InputNormalization } from '@a2d/core';
 import type { SourceWeight, SourceWeights } from './source-weights';
 import { z } from 'zod';
+import { refuseNonFiniteValues } from './weight-value-checks';
+
+/** The dtypes a weight may have; integer and bool tensors are step counters (`num_batches_tracked`) or a damaged file. */
+const FLOAT_DTYPES: ReadonlySet<SafetensorsDtype> = new Set(['F32', 'F16', 'BF16', 'F64']);
 
 const batchNormNames: Record<string, string> = { weight: 'gamma', bias: 'beta', running_mean: 'moving_mean', running_var: 'moving_variance' };
 
@@ -55,21 +59,32 @@ export function torchvisionResNetWeights(file: SafetensorsFile, fileName: string
       unmapped.push(sourceName);
       continue;
     }
-    const values = tensor.values instanceof Float32Array ? tensor.values : Float32Array.from(tensor.values);
+    let name: string;
     if (layer.endsWith('_conv')) {
       if (leaf !== 'weight' || tensor.shape.length !== 4) {
         unmapped.push(sourceName);
         continue;
       }
-      const [out = 0, inC = 0, kh = 0, kw = 0] = tensor.shape;
-      weights.push({ name: `${layer}/kernel`, sourceName, shape: [kh, kw, inC, out], values: oihwToHwio(values, [out, inC, kh, kw]) });
+      name = `${layer}/kernel`;
     } else {
       const weight = batchNormNames[leaf];
       if (weight === undefined) {
         unmapped.push(sourceName);
         continue;
       }
-      weights.push({ name: `${layer}/${weight}`, sourceName, shape: [...tensor.shape], values });
+      name = `${layer}/${weight}`;
+    }
+    if (!FLOAT_DTYPES.has(tensor.dtype)) {
+      throw new PretrainedImportError(fileName, `dtype ${tensor.dtype}, expected a float dtype (F32, F16, BF16 or F64) for a weight; nothing was written`, sourceName);
+    }
+    // Checked in the file's own layout, so the index printed is the one a reader of the file finds.
+    const values = tensor.values instanceof Float32Array ? tensor.values : Float32Array.from(tensor.values);
+    refuseNonFiniteValues(values, sourceName, fileName);
+    if (layer.endsWith('_conv')) {
+      const [out = 0, inC = 0, kh = 0, kw = 0] = tensor.shape;
+      weights.push({ name, sourceName, shape: [kh, kw, inC, out], values: oihwToHwio(values, [out, inC, kh, kw]) });
+    } else {
+      weights.push({ name, sourceName, shape: [...tensor.shape], values });
     }
   }
   let inputNormalization: InputNormalization = IMAGENET_INPUT_NORMALIZATION;

@@ -4,7 +4,8 @@
  * Progress goes to stderr; Ctrl-C removes the partial clips in flight and leaves the finished ones.
  */
 import { z } from 'zod';
-import { ConfigError, flagName, numberFlag, parseCommandLine, runCommandLine, stringFlag } from '@a2d/core';
+import { checkOutputPath, ConfigError, flagName, numberFlag, parseCommandLine, runCommandLine, stringFlag } from '@a2d/core';
+import { checkFfmpegTools } from '@a2d/ingest';
 import { DATASET_SIZES } from '../dataset-size';
 import { generateDataset, type GenerateProgress, type GenerateSummary } from '../generate-dataset';
 import { parseGenerateOptions, type GenerateOptions } from '../generate-options';
@@ -57,6 +58,9 @@ export async function runGenerateCommand(
   signal?: AbortSignal,
 ): Promise<GenerateSummary> {
   const options = parseGenerateCommandLine(argv);
+  // Before any clip: a file in the way of --out, or a broken or too-old ffmpeg/ffprobe, is one line naming it.
+  checkOutputPath(options.out, 'folder');
+  await checkFfmpegTools();
   const preset = DATASET_SIZES[options.size];
   print(
     `[synth] generating '${options.size}' '${options.difficulty}' (${preset.clips} clips, ${preset.seconds[0]}-${preset.seconds[1]} s) into ${options.out} with seed ${options.seed}, ${options.workers} workers`,

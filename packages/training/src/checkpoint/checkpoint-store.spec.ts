@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -56,13 +57,36 @@ describe('CheckpointStore', () => {
     writeFileSync(path.join(oldLast, 'manifest.json'), '{}');
     const oldBest = path.join(store.dir, '.old-best-123-2');
     mkdirSync(oldBest);
-    const notes = await store.recover();
+    const notes = await store.recover((pid) => pid !== 123);
     expect(notes.join('\n')).toMatch(/removed the unfinished checkpoint/);
     expect(notes.join('\n')).toMatch(/restored checkpoint last/);
     expect(existsSync(path.join(store.dir, '.tmp-epoch-3-123-0'))).toBe(false);
     expect(existsSync(store.pathOf('last'))).toBe(true);
     expect(existsSync(oldBest)).toBe(false);
     expect(readFileSync(path.join(store.pathOf('best'), 's.json'), 'utf8')).toBe('kept');
+  });
+
+  it('leaves the temp folders of a writer that still runs (another process) alone, and cleans its own', async () => {
+    const store = fresh();
+    await store.write('last', { 's.json': 'kept' }, 1);
+    // A real live process other than this one: its checkpoint being written must survive our start-up.
+    const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'], { stdio: 'ignore' });
+    try {
+      const live = path.join(store.dir, `.tmp-last-${other.pid}-0`);
+      const own = path.join(store.dir, `.tmp-last-${process.pid}-7`);
+      mkdirSync(live);
+      mkdirSync(own);
+      const notes = await store.recover();
+      expect(existsSync(live)).toBe(true);
+      expect(existsSync(own)).toBe(false);
+      expect(notes.join('\n')).toContain(`left ${live} in place: its writer (pid ${other.pid}) is still running`);
+      other.kill('SIGKILL');
+      await new Promise((resolve) => other.once('exit', resolve));
+      expect((await store.recover()).join('\n')).toContain(`removed the unfinished checkpoint ${live}`);
+      expect(existsSync(live)).toBe(false);
+    } finally {
+      other.kill('SIGKILL');
+    }
   });
 
   it('keeps the newest epoch checkpoints and refuses odd tags and file names', async () => {

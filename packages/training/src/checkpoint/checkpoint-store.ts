@@ -12,6 +12,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { outputPathError, type OutputTarget } from '@a2d/core';
 import { CheckpointError } from './checkpoint-error';
 
 /** Format of `manifest.json`. */
@@ -32,6 +33,16 @@ export type CheckpointManifest = z.infer<typeof checkpointManifestSchema>;
 export type CheckpointFiles = Record<string, Uint8Array | string>;
 
 let counter = 0;
+
+/** Whether process `pid` runs on this machine (`kill(pid, 0)`: EPERM means it runs as another user). */
+function processIsRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 function sha256(data: Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
@@ -58,18 +69,28 @@ export class CheckpointStore {
   }
 
   /**
-   * Removes leftovers of killed writers: `.tmp-*` folders, and `.old-<tag>-*` folders whose tag is in place
-   * (a writer killed between its two renames leaves only the old one: that is put back).
+   * Removes leftovers of killed writers: `.tmp-*` folders, and `.old-<tag>-*` folders whose tag is in place (a writer
+   * killed between its two renames leaves only the old one: that is put back). Only provable orphans are touched:
+   * the writer's pid is in the folder's name, and a folder whose writer still runs (another process than this one)
+   * is left alone with a note. Call it while holding the experiment's lock (`acquireExperimentLock`), so no other
+   * trainer can be writing here.
    */
-  async recover(): Promise<string[]> {
+  async recover(isRunning: (pid: number) => boolean = processIsRunning): Promise<string[]> {
     if (!existsSync(this.dir)) return [];
     const notes: string[] = [];
     for (const name of await readdir(this.dir)) {
+      if (!name.startsWith('.tmp-') && !name.startsWith('.old-')) continue;
       const full = path.join(this.dir, name);
+      const writer = /-(\d+)-\d+$/.exec(name);
+      const pid = writer ? Number(writer[1]) : undefined;
+      if (pid !== undefined && pid !== process.pid && isRunning(pid)) {
+        notes.push(`left ${full} in place: its writer (pid ${pid}) is still running`);
+        continue;
+      }
       if (name.startsWith('.tmp-')) {
         await rm(full, { recursive: true, force: true });
         notes.push(`removed the unfinished checkpoint ${full}`);
-      } else if (name.startsWith('.old-')) {
+      } else {
         const tag = name.slice(5).replace(/-\d+-\d+$/, '');
         if (existsSync(this.pathOf(tag))) {
           await rm(full, { recursive: true, force: true });
@@ -85,10 +106,17 @@ export class CheckpointStore {
   /** Writes `files` as checkpoint `tag` atomically (see the file comment). */
   async write(tag: string, files: CheckpointFiles, globalStep: number): Promise<string> {
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(tag)) throw new RangeError(`checkpoint tag must be a plain folder name, got ${JSON.stringify(tag)}`);
-    await mkdir(this.dir, { recursive: true });
+    // A full disk or a file in the way is one line naming the checkpoints folder and the bytes of this checkpoint.
+    const bytes = Object.values(files).reduce((sum, content) => sum + (typeof content === 'string' ? Buffer.byteLength(content, 'utf8') : content.byteLength), 0);
+    const output: OutputTarget = { path: this.dir, kind: 'folder', what: `checkpoint ${tag}`, bytes };
     const unique = `${process.pid}-${counter++}`;
     const temp = path.join(this.dir, `.tmp-${tag}-${unique}`);
-    await mkdir(temp, { recursive: true });
+    try {
+      await mkdir(this.dir, { recursive: true });
+      await mkdir(temp, { recursive: true });
+    } catch (error) {
+      throw outputPathError(error, output) ?? error;
+    }
     const manifest: CheckpointManifest = { format: 'a2d-checkpoint', version: 1, tag, createdAt: new Date().toISOString(), globalStep, files: {} };
     try {
       for (const [relative, content] of Object.entries(files)) {
@@ -110,8 +138,9 @@ export class CheckpointStore {
       if (replacing) await rm(old, { recursive: true, force: true });
       return final;
     } catch (error) {
+      // Removed before the message is made, so it states the space really free.
       await rm(temp, { recursive: true, force: true });
-      throw error;
+      throw outputPathError(error, output) ?? error;
     }
   }
 

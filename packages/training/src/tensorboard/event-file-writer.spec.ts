@@ -1,11 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { EventFileError } from './event-file-error';
-import { EVENT_FILE_VERSION } from './event-proto';
+import { encodeEvent, EVENT_FILE_VERSION, SessionStatus } from './event-proto';
 import { eventFileName, EventFileWriter } from './event-file-writer';
-import { readEventFile } from './read-event-file';
+import { readEventDir, readEventFile } from './read-event-file';
+import { tensorBoardScalars, type ScalarPoint } from './tensorboard-scalars';
+import { encodeTfRecord } from './tfrecord';
 
 const f32 = (value: number) => Math.fround(value);
 
@@ -127,5 +129,94 @@ describe('EventFileWriter', () => {
     writeFileSync(file, bytes.subarray(0, bytes.length - 3));
     expect(() => readEventFile(file)).toThrow(/truncated record/);
     expect(readEventFile(file, { allowTruncatedTail: true }).map((event) => event.step)).toEqual([0, 0, 1, 2, 3]);
+  });
+
+  it('writes a SessionLog.START that reads back with its step and wall time', () => {
+    const writer = new EventFileWriter(logDir, { clock: () => 1700000000 });
+    writer.addSessionStart(16);
+    writer.addSessionStart(17, 1700000005.5);
+    expect(() => writer.addSessionStart(1.5)).toThrow(RangeError);
+    writer.close();
+    expect(() => writer.addSessionStart(18)).toThrow(/closed/);
+    expect(readEventFile(writer.path).slice(1)).toEqual([
+      { wallTime: 1700000000, step: 16, sessionLog: { status: SessionStatus.START } },
+      { wallTime: 1700000005.5, step: 17, sessionLog: { status: SessionStatus.START } },
+    ]);
+  });
+
+  describe('after a kill at step 20 and a resume from step 16', () => {
+    const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, index) => from + index);
+    const crashedLoss = (step: number) => 1 / step;
+    const resumedLoss = (step: number) => 2 / step;
+
+    /** Run 1 logs steps 1..20 and dies mid-record; run 2 resumes at 16 and logs 16..25. `val/acc` every 5 steps. */
+    function crashAndResume(options: { startMarkers: boolean }): void {
+      const crashed = new EventFileWriter(logDir, { clock: () => 1700000000, hostname: 'box', pid: 7 });
+      if (options.startMarkers) crashed.addSessionStart(1, 1700000000);
+      for (let step = 1; step <= 20; step++) {
+        crashed.addScalar('train/loss', crashedLoss(step), step, 1700000000 + step);
+        if (step % 5 === 0) crashed.addScalar('val/acc', step / 100, step, 1700000000 + step);
+      }
+      // SIGKILL while appending step 21: a torn record, and no close().
+      const step21 = encodeTfRecord(
+        encodeEvent({ wallTime: 1700000021, step: 21, summary: { value: [{ tag: 'train/loss', simpleValue: crashedLoss(21) }] } }),
+      );
+      appendFileSync(crashed.path, step21.subarray(0, step21.length - 5));
+
+      const resumed = new EventFileWriter(logDir, { clock: () => 1700000100, hostname: 'box', pid: 8 });
+      resumed.addSessionStart(16, 1700000100);
+      for (let step = 16; step <= 25; step++) {
+        resumed.addScalar('train/loss', resumedLoss(step), step, 1700000100 + step);
+        if (step % 5 === 0) resumed.addScalar('val/acc', step / 50, step, 1700000100 + step);
+      }
+      resumed.close();
+    }
+
+    const expectedLoss: ScalarPoint[] = range(1, 25).map((step) =>
+      step < 16
+        ? { step, value: f32(crashedLoss(step)), wallTime: 1700000000 + step }
+        : { step, value: f32(resumedLoss(step)), wallTime: 1700000100 + step },
+    );
+    const expectedAcc: ScalarPoint[] = [
+      { step: 5, value: f32(0.05), wallTime: 1700000005 },
+      { step: 10, value: f32(0.1), wallTime: 1700000010 },
+      { step: 15, value: f32(0.15), wallTime: 1700000015 },
+      { step: 20, value: f32(0.4), wallTime: 1700000120 },
+      { step: 25, value: f32(0.5), wallTime: 1700000125 },
+    ];
+
+    it('shows each step once, with the resumed values from step 16, in both TensorBoard loaders', () => {
+      crashAndResume({ startMarkers: true });
+      // The crashed run's file sorts first, so TensorBoard reads it first.
+      expect(readdirSync(logDir).sort()).toEqual([
+        expect.stringMatching(/^events\.out\.tfevents\.1700000000\.box\.7\.\d+$/),
+        expect.stringMatching(/^events\.out\.tfevents\.1700000100\.box\.8\.\d+$/),
+      ]);
+      expect(() => readEventDir(logDir)).toThrow(/truncated record/);
+      const events = readEventDir(logDir, { allowTruncatedTail: true });
+      const starts = events.filter((event) => event.sessionLog !== undefined);
+      expect(starts).toEqual([
+        { wallTime: 1700000000, step: 1, sessionLog: { status: SessionStatus.START } },
+        { wallTime: 1700000100, step: 16, sessionLog: { status: SessionStatus.START } },
+      ]);
+      // Read back as written: the crashed run's 16..20 are on disk, then the START, then the resumed run's 16..25.
+      const lossSteps = events.filter((event) => event.summary?.value[0].tag === 'train/loss').map((event) => event.step);
+      expect(lossSteps).toEqual([...range(1, 20), ...range(16, 25)]);
+
+      for (const loader of ['python', 'rust'] as const) {
+        const scalars = tensorBoardScalars(events, { loader });
+        expect([...scalars.keys()]).toEqual(['train/loss', 'val/acc']);
+        expect(scalars.get('train/loss')).toEqual(expectedLoss);
+        expect(scalars.get('val/acc')).toEqual(expectedAcc);
+      }
+    });
+
+    it('shows the crashed points twice in the python loader when the first run wrote no START (it only marks a start)', () => {
+      crashAndResume({ startMarkers: false });
+      const steps = tensorBoardScalars(readEventDir(logDir, { allowTruncatedTail: true }))
+        .get('train/loss')
+        ?.map((point) => point.step);
+      expect(steps).toEqual([...range(1, 20), ...range(16, 25)]);
+    });
   });
 });

@@ -1,13 +1,13 @@
 /**
  * Writes TensorBoard event files: `events.out.tfevents.<unix seconds>.<hostname>.<pid>.<n>` in a log dir, a
- * `file_version` event first, then one event per `addScalar`/`addScalars` call. Each record goes to the file in
- * one synchronous write as soon as it is added, so a killed process leaves at most a torn last record (which
- * TensorBoard skips) and never loses an earlier one.
+ * `file_version` event first, then one event per `addScalar`/`addScalars`/`addSessionStart` call. Each record goes
+ * to the file in one synchronous write as soon as it is added, so a killed process leaves at most a torn last
+ * record (which TensorBoard skips) and never loses an earlier one.
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { encodeEvent, EVENT_FILE_VERSION, type TensorBoardEvent } from './event-proto';
+import { encodeEvent, EVENT_FILE_VERSION, SessionStatus, type TensorBoardEvent } from './event-proto';
 import { encodeTfRecord } from './tfrecord';
 
 /** Settings of an `EventFileWriter`; the defaults suit real runs, tests pin them. */
@@ -70,6 +70,17 @@ export class EventFileWriter {
     });
     if (value.length === 0) return;
     this.writeEvent({ wallTime: wallTime ?? this.clock(), step, summary: { value } });
+  }
+
+  /**
+   * Marks a training session (re)starting at `step`, the first step it will log (a `SessionLog.START` event, as
+   * tf.summary's Supervisor and PyTorch's `SummaryWriter(purge_step=...)` write), so TensorBoard drops the points
+   * a crashed run logged at `step` or later. Call it on every start, the first included: TensorBoard treats the
+   * first START of a run as a plain start and only later ones as restarts (see `tensorBoardScalars`).
+   */
+  addSessionStart(step: number, wallTime?: number): void {
+    if (!Number.isSafeInteger(step)) throw new RangeError(`step must be an integer, got ${step}`);
+    this.writeEvent({ wallTime: wallTime ?? this.clock(), step, sessionLog: { status: SessionStatus.START } });
   }
 
   /** Forces written events to disk (they reach the OS on every add already; this survives a machine crash too). */

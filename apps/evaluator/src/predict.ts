@@ -15,7 +15,7 @@ import { VideoFilePredictor, type PairPrediction, type PredictorSettings, type V
 /** The usage printed after a command-line mistake. */
 export const PREDICT_USAGE = [
   'usage: npx nx run evaluator:predict --experiment-name=<name> --video=<file> [--video=<file> ...] [--experiments-dir=experiments]',
-  '         [--checkpoint=<folder>] [--ema] [--views=<n>] [--crops=1|3] [--backend=<auto|wasm|cpu|tensorflow|tensorflow-gpu>] [--json]',
+  '         [--checkpoint=<folder>] [--ema] [--views=<n>] [--crops=1|3] [--backend=<auto|native|wasm|cpu|tensorflow|tensorflow-gpu>] [--json]',
 ].join('\n');
 
 const predictFlagsSchema = z.object({

@@ -17,7 +17,7 @@ import { experimentSelectionFlags, findExperiment } from './experiment-folder';
 /** The usage printed after a command-line mistake. */
 export const TEST_USAGE = [
   'usage: npx nx run evaluator:test --experiment-name=<name> [--experiments-dir=experiments] [--checkpoint=<folder>] [--ema]',
-  '         [--views=<n>] [--crops=1|3] [--split=test|val] [--backend=<auto|wasm|cpu|tensorflow|tensorflow-gpu>] [--root=<dataset dir>] [--quiet]',
+  '         [--views=<n>] [--crops=1|3] [--split=test|val] [--backend=<auto|native|wasm|cpu|tensorflow|tensorflow-gpu>] [--root=<dataset dir>] [--quiet]',
   '       original spec form: --mode test --experiment-name <name>',
 ].join('\n');
 

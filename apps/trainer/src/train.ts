@@ -34,7 +34,7 @@ import { createInterruptHandler, signalExitCode } from './interrupt';
 
 const USAGE = [
   'usage: npx nx run trainer:train [--experiment-name=<name>] [--resume [--force]] [--config=<file.json>]',
-  '         [--epochs=<n>] [--batch-size=<n>] [--lr=<x>] [--backbone=<name>] [--backend=<auto|wasm|cpu|tensorflow|tensorflow-gpu>]',
+  '         [--epochs=<n>] [--batch-size=<n>] [--lr=<x>] [--backbone=<name>] [--backend=<auto|native|wasm|cpu|tensorflow|tensorflow-gpu>]',
   '         [--root=<dataset dir>] [--workers=<auto|n>] [--seed=<n>] [--synth-size=<tiny|small|medium|full>] [--synth-difficulty=<easy|hard>] [--skip-test] [--quiet] [--help]',
   '         [--<config.path>=<value> ...]      e.g. --model.kind=one-step --train.ema.enabled=true',
   '       original spec form: --mode train --experiment-name <name> [--resume]',

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { parseArgs, Rng, type EngineBackend } from '@a2d/core';
 import { DataParallelTrainer, initEngine, splitBatch, tf, type BatchPayload } from '../src/index';
 import { createParameters, forward, forwardFlopsPerFrame, headClasses, trainingLoss } from './reference-network';
+import { positive } from './bench-flags';
 
 /** What one measurement reports. */
 export interface TfjsMeasurement {
@@ -38,13 +39,6 @@ interface Runner {
   stop(): Promise<void>;
 }
 
-function positive(flags: Record<string, string | true>, name: string, fallback: number, allowZero = false): number {
-  const value = flags[name];
-  if (value === undefined) return fallback;
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < (allowZero ? 0 : 1)) throw new Error(`--${name}: expected a ${allowZero ? 'non-negative' : 'positive'} integer, got ${String(value)}`);
-  return parsed;
-}
 
 function syntheticBatch(batch: number, frames: number, size: number): BatchPayload {
   const rng = new Rng('engine-bench').fork('clips');

@@ -7,9 +7,13 @@ function missing(name: string): Error {
   return Object.assign(new Error(`Cannot find module '${name}'\nRequire stack: ...`), { code: 'MODULE_NOT_FOUND' });
 }
 
-/** A machine where only the packages in `installed` load; each registers the `tensorflow` backend as tfjs-node does. */
+/**
+ * A machine where only the packages in `installed` load; each registers the `tensorflow` backend as tfjs-node does.
+ * Its native addon is not built (native-engine.spec covers a machine where it is).
+ */
 function machine(installed: string[], gpu: boolean, loads: string[] = []): EngineEnvironment {
   return {
+    loadNativeAddon: () => ({ path: '/test-machine/a2d_dnnl.node', reason: 'the native addon is not built (test machine)' }),
     loadPackage(name) {
       loads.push(name);
       if (!installed.includes(name)) throw missing(name);
@@ -35,8 +39,9 @@ describe('initEngine', () => {
     expect(info.skipped).toEqual([
       { backend: 'tensorflow-gpu', reason: expect.stringContaining('no NVIDIA GPU') },
       { backend: 'tensorflow', reason: '@tensorflow/tfjs-node is not installed' },
+      { backend: 'native', reason: 'the native addon is not built (test machine)' },
     ]);
-    expect(lines).toEqual([expect.stringMatching(/^engine: backend wasm \(auto: fastest available \(tensorflow-gpu: no NVIDIA GPU.*tensorflow: @tensorflow\/tfjs-node is not installed\)\)$/)]);
+    expect(lines).toEqual([expect.stringMatching(/^engine: backend wasm \(auto: fastest available \(tensorflow-gpu: no NVIDIA GPU.*tensorflow: @tensorflow\/tfjs-node is not installed; native: the native addon is not built \(test machine\)\)\)$/)]);
     expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();
   });
 
@@ -51,7 +56,7 @@ describe('initEngine', () => {
   });
 
   it('skips a package that loads but registers no backend with this tfjs', async () => {
-    const environment: EngineEnvironment = { loadPackage: () => ({}), nvidiaGpuVisible: () => false };
+    const environment: EngineEnvironment = { ...machine([], false), loadPackage: () => ({}) };
     const info = await initEngine({ log: quiet, environment });
     expect(info.backend).toBe('wasm');
     expect(info.skipped[1].reason).toMatch(/registered no 'tensorflow' backend .*\(install version 4\.22\.0 /);

@@ -12,9 +12,10 @@
  * The fastest iteration is kept: the machine is shared and the best run is the least disturbed one.
  */
 import { performance } from 'node:perf_hooks';
-import { a2dConfigSchema, loadConfig, NUM_ACTIONS, NUM_ACTORS, parseArgs, Rng, writeJsonAtomic, type EngineBackend } from '@a2d/core';
-import { initEngine, tf, type EngineInfo } from '@a2d/engine';
+import { a2dConfigSchema, loadConfig, parseArgs, Rng, writeJsonAtomic, type EngineBackend } from '@a2d/core';
+import { initEngine, type EngineInfo } from '@a2d/engine';
 import { TwoStepModel } from '../src/index';
+import { benchTrainingStep } from './training-step';
 
 const { overrides, flags } = parseArgs(process.argv.slice(2), { backend: 'engine.backend' });
 const config = loadConfig(a2dConfigSchema, { overrides });
@@ -52,18 +53,10 @@ interface BackendMeasurement {
 
 async function measure(backend: EngineBackend, weights: Float32Array[] | undefined, withTraining: boolean): Promise<{ result: BackendMeasurement; weights: Float32Array[] }> {
   const engine = await initEngine({ backend });
-  const model = TwoStepModel.create({ config: config.model, inputSize, numFrames, rng: new Rng(config.seed).fork('model') });
   // Same weights on every backend, so each one computes the same function.
-  if (weights) model.network.full.setWeights(model.network.full.getWeights().map((w, i) => tf.tensor(weights[i], w.shape)));
+  const bench = benchTrainingStep(config, batch, weights);
+  const { model, clips } = bench;
   const ownWeights = weights ?? model.network.full.getWeights().map((w) => w.dataSync() as Float32Array);
-  const rng = new Rng(config.seed).fork('bench-clips');
-  const clips = tf.tensor5d(
-    Float32Array.from({ length: batch * numFrames * inputSize * inputSize * 3 }, () => rng.normal()),
-    [batch, numFrames, inputSize, inputSize, 3],
-  );
-  const actions = Array.from({ length: batch }, () => rng.int(0, NUM_ACTIONS - 1));
-  const actors = Array.from({ length: batch }, () => rng.int(0, NUM_ACTORS - 1));
-
   const forward = await fastest(() => void model.predict(clips));
   const topK = config.model.constrainedDecoding.topK;
   const constrained = await fastest(() => void model.predictConstrained(clips, topK));
@@ -73,31 +66,13 @@ async function measure(backend: EngineBackend, weights: Float32Array[] | undefin
     constrained: { clipsPerSecond: batch / constrained.seconds, secondsPerBatch: constrained.all, topK },
   };
   if (withTraining) {
-    const optimizer = tf.train.adam(1e-3);
-    const conditioningRng = new Rng(config.seed).fork('bench-conditioning');
-    const variables = model.trainableVariables;
     let finalLoss = Number.NaN;
     const training = await fastest(() => {
-      const loss = optimizer.minimize(
-        () => {
-          const encoded = model.encode(clips, true);
-          const conditioning = model.conditioningForTraining(encoded.actionLogits, actions, 0.5, conditioningRng);
-          const actorLogits = model.actorLogits(encoded, conditioning.conditionAction, true);
-          const actionLoss = tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(actions, 'int32'), NUM_ACTIONS), encoded.actionLogits);
-          const actorLoss = tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(actors, 'int32'), NUM_ACTORS), actorLogits);
-          return tf.add(actionLoss, actorLoss) as tf.Scalar;
-        },
-        true,
-        variables,
-      );
-      finalLoss = loss ? loss.dataSync()[0] : Number.NaN;
-      loss?.dispose();
+      finalLoss = bench.step();
     });
-    optimizer.dispose();
     result.training = { clipsPerSecond: batch / training.seconds, secondsPerBatch: training.all, finalLoss };
   }
-  clips.dispose();
-  model.dispose();
+  bench.dispose();
   return { result, weights: ownWeights };
 }
 

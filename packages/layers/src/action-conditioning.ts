@@ -12,6 +12,7 @@ import { ActionContextCrossAttention } from './attention/action-context-cross-at
 import { layerSeed } from './layer-seed';
 import { SeededDropout } from './seeded-dropout';
 import { applySymbolic } from './symbolic-layer-output';
+import { LayerNorm } from './layer-norm';
 
 /** Names of step 2's layers in the model (stable: a reloaded model is searched by them). */
 export const ACTOR_STEP_LAYER_NAMES = {
@@ -68,7 +69,7 @@ export function createActorStepLayers(options: ActorStepOptions): ActorStepLayer
     videoPool: tf.layers.globalAveragePooling1d({ name: names.videoPool }),
     contextPool: tf.layers.globalAveragePooling1d({ name: names.contextPool }),
     fusionConcat: tf.layers.concatenate({ name: names.fusionConcat, axis: -1 }),
-    fusionNorm: tf.layers.layerNormalization({ name: names.fusionNorm, epsilon: 1e-5 }),
+    fusionNorm: new LayerNorm({ name: names.fusionNorm, epsilon: 1e-5 }),
     fusionHidden: tf.layers.dense({
       name: names.fusionHidden,
       units: Math.max(1, Math.round(options.hiddenDim * options.mlpRatio)),

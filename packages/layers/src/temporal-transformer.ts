@@ -10,6 +10,7 @@ import { DropPath, dropPathRateAt } from './backbones/drop-path';
 import { layerSeed } from './layer-seed';
 import { SeededDropout } from './seeded-dropout';
 import { applySymbolic } from './symbolic-layer-output';
+import { LayerNorm } from './layer-norm';
 
 /** Options of `temporalTransformer`. */
 export interface TemporalTransformerOptions {
@@ -41,7 +42,7 @@ export function temporalTransformer(tokens: tf.SymbolicTensor, options: Temporal
   }
   const seed = (name: string) => layerSeed(options.seed, name);
   const hiddenWidth = Math.max(1, Math.round(width * options.mlpRatio));
-  const layerNorm = (name: string) => tf.layers.layerNormalization({ name, epsilon: 1e-5 });
+  const layerNorm = (name: string) => new LayerNorm({ name, epsilon: 1e-5 });
   const dropout = (name: string) => new SeededDropout({ name, rate: options.dropout, seed: seed(name) });
   const dense = (name: string, units: number, activation?: 'gelu') =>
     tf.layers.dense({ name, units, activation, kernelInitializer: tf.initializers.glorotUniform({ seed: seed(name) }) });

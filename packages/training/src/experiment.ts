@@ -135,7 +135,12 @@ export const experimentConfigFileSchema = z.object({
   config: z.unknown(),
   /** The backend and how training ran (workers), as the trainer recorded them. */
   engine: z.record(z.string(), z.unknown()),
-  trainer: z.object({ workers: z.number().int().positive(), mode: z.string() }),
+  trainer: z.object({
+    workers: z.number().int().positive(),
+    mode: z.string(),
+    /** `synchronized`: batch norm used the whole batch's statistics in every replica; absent in older runs, whose workers each used their own shard's. */
+    batchNorm: z.literal('synchronized').optional(),
+  }),
   /** The dataset trained on (absent in runs saved before it was recorded). */
   dataset: datasetIdentitySchema.optional(),
 });

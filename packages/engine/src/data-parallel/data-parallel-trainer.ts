@@ -3,19 +3,24 @@
  * in Node, so this is how training uses every core. Each batch is split into one shard per worker; every worker
  * takes the gradients of its shard, the main thread averages them (weighted by shard size, so the result is the
  * whole batch's mean-loss gradient) and every worker applies the same average with its own optimizer state, so the
- * replicas stay bit-identical. Batch statistics (batch norm) are per shard; `averageBuffers` reconciles them.
+ * replicas stay bit-identical. Batch norm uses the whole batch's statistics in every replica (synchronised through
+ * shared memory, `batch-statistics-reducer.ts`), so one worker or several train the same function and the batch-norm
+ * running statistics stay identical; `averageBuffers` reconciles any other per-replica buffers.
  *
  * A worker that dies or stops answering (`requestTimeoutMs`), or an update that fails in some replicas, fails the
  * trainer: the workers are terminated and every later call rejects with `TrainerFailedError`.
  */
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { EngineBackend } from '@a2d/core';
+import { preferSleepingOpenMpThreads } from '../native/native-addon';
+import { createBatchStatisticsMemory } from './batch-statistics-reducer';
 import type { ReplicaSpec } from './replica';
 import { ReplicaGroupTrainer, type ReplicaEndpoint } from './replica-trainer';
 import { ReplicaError } from './trainer-errors';
-import type { ReplyEnvelope, ReplyOf, RequestEnvelope, WorkerReply, WorkerRequest } from './worker-protocol';
+import type { ReplyEnvelope, ReplyOf, RequestEnvelope, WorkerBootstrap, WorkerReply, WorkerRequest } from './worker-protocol';
 
 /** Options of `DataParallelTrainer.start`. */
 export interface DataParallelOptions {
@@ -25,6 +30,11 @@ export interface DataParallelOptions {
   replica: ReplicaSpec;
   /** Backend inside each worker (default `wasm`). */
   backend?: EngineBackend;
+  /**
+   * oneDNN threads in each worker on the `native` backend (the other backends ignore it). Default: the cores divided
+   * by the workers (at least 1), since every worker's oneDNN would otherwise start a thread per core.
+   */
+  threadsPerWorker?: number;
   /** A request (gradients, update...) not answered within this many ms fails the trainer; default 30 minutes (starting is never given less). */
   requestTimeoutMs?: number;
   /** Run `verifyReplicas` after every this many applied updates; a divergence fails the trainer. Default 50; 0: never. */
@@ -134,7 +144,11 @@ export class DataParallelTrainer extends ReplicaGroupTrainer {
     const entry = workerEntry();
     super(
       'DataParallelTrainer',
-      (onFailure) => Array.from({ length: workers }, (_, i) => new WorkerChannel(new Worker(entry.file, { execArgv: entry.execArgv }), i, timeoutMs, onFailure)),
+      (onFailure) => {
+        const memory = workers > 1 ? createBatchStatisticsMemory(workers) : undefined;
+        const bootstrap = (replica: number): WorkerBootstrap => (memory ? { batchStatistics: { memory, replica, replicas: workers, timeoutMs } } : {});
+        return Array.from({ length: workers }, (_, i) => new WorkerChannel(new Worker(entry.file, { execArgv: entry.execArgv, workerData: bootstrap(i) }), i, timeoutMs, onFailure));
+      },
       verifyEvery,
     );
   }
@@ -146,10 +160,13 @@ export class DataParallelTrainer extends ReplicaGroupTrainer {
     const timeoutMs = options.requestTimeoutMs ?? defaultTimeoutMs;
     if (!(timeoutMs > 0) || timeoutMs > 2 ** 31 - 1) throw new Error(`DataParallelTrainer: requestTimeoutMs must be between 1 and ${2 ** 31 - 1}, got ${timeoutMs}`);
     const verifyEvery = nonNegativeInteger('verifyEvery', options.verifyEvery ?? 50);
+    if (options.backend === 'native') preferSleepingOpenMpThreads();
     const trainer = new DataParallelTrainer(workers, timeoutMs, verifyEvery);
     try {
       const collectGarbageEvery = nonNegativeInteger('collectGarbageEvery', options.collectGarbageEvery ?? 4);
-      await trainer.initialize({ type: 'init', replica: options.replica, backend: options.backend ?? 'wasm', collectGarbageEvery });
+      const threads = options.threadsPerWorker ?? Math.max(1, Math.floor(availableParallelism() / workers));
+      if (!Number.isInteger(threads) || threads < 1) throw new Error(`DataParallelTrainer: threadsPerWorker must be a positive integer, got ${threads}`);
+      await trainer.initialize({ type: 'init', replica: options.replica, backend: options.backend ?? 'wasm', collectGarbageEvery, threads });
       return trainer;
     } catch (error) {
       await trainer.stop();

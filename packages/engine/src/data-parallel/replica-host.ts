@@ -8,6 +8,7 @@ import { runInNewContext } from 'node:vm';
 import { createRequire } from 'node:module';
 import { crc32 } from 'node:zlib';
 import { initEngine, tf } from '../index';
+import { withBatchStatisticsStep } from './batch-statistics-reducer';
 import type { BatchPayload, Replica, ReplicaSpec, StepContext, TensorPayload } from './replica';
 import type { WorkerReply, WorkerRequest } from './worker-protocol';
 
@@ -82,7 +83,7 @@ export class ReplicaHost {
   async handle(request: WorkerRequest): Promise<HostAnswer> {
     if (request.type === 'init') {
       if (this.replica) throw new Error('the replica is already initialized');
-      if (this.startsEngine) await initEngine({ backend: request.backend, log: () => undefined });
+      if (this.startsEngine) await initEngine({ backend: request.backend, threads: request.threads, log: () => undefined });
       this.replica = await loadReplica(request.replica);
       if (request.collectGarbageEvery) this.collectGarbage = { every: request.collectGarbageEvery, run: fullGarbageCollection() };
       return { reply: { type: 'ready', backend: tf.getBackend(), shapes: this.replica.variables.map((v) => v.shape.slice()) }, transfer: [] };
@@ -105,7 +106,7 @@ export class ReplicaHost {
         assignAll(r.buffers ?? [], request.values.map((p) => p.values), 'setBuffers');
         return { reply: { type: 'done' }, transfer: [] };
       case 'gradients':
-        return this.gradients(r, request.shard, request.context);
+        return withBatchStatisticsStep(request, () => this.gradients(r, request.shard, request.context));
       case 'apply': {
         const { gradients, learningRate, step } = request;
         if (gradients.length !== r.variables.length) throw new Error(`apply: got ${gradients.length} gradients for ${r.variables.length} variables`);

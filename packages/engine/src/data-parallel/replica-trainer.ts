@@ -66,7 +66,11 @@ export interface ReplicaTrainer {
   readonly shapes: number[][];
   /** Optimizer updates applied so far (restored by `setState`). */
   readonly stepCount: number;
-  /** Gradients of one (micro-)batch given as shards (one per worker, see `splitBatch`), added (example-weighted) to the accumulated gradient; nothing is applied. */
+  /**
+   * Gradients of one (micro-)batch given as shards (one per worker, see `splitBatch`), added (example-weighted) to the
+   * accumulated gradient; nothing is applied. Batch norm in the replicas uses the whole batch's statistics; workers
+   * given no shard take worker 0's buffers afterwards.
+   */
   computeGradients(shards: BatchPayload[], context: StepContext, options?: ShardOptions): Promise<GradientSummary>;
   /**
    * Averages the accumulated gradient over all accumulated examples, clips it to `clipNorm`, applies it in every
@@ -81,7 +85,7 @@ export interface ReplicaTrainer {
   weights(): Promise<Float32Array[]>;
   /** Assigns the trainable variables in every replica (the optimizer state is kept). */
   setWeights(values: Float32Array[]): Promise<void>;
-  /** Assigns every replica's `buffers` their mean over the replicas (no-op with one worker or no buffers). */
+  /** Assigns every replica's `buffers` their mean over the replicas (no-op with one worker, no buffers, or identical ones). */
   averageBuffers(): Promise<void>;
   /** The update count and every replica's state; refused while gradients are accumulated but not applied. */
   getState(): Promise<TrainerState>;
@@ -91,7 +95,8 @@ export interface ReplicaTrainer {
   checksum(): Promise<string[]>;
   /**
    * Throws `ReplicaDivergenceError` naming the workers whose trainable variables differ from worker 0's. Buffers are
-   * not compared: each replica updates them from its own shard until `averageBuffers`.
+   * not compared: batch-norm statistics are identical, but a replica's other buffers may follow its own shard until
+   * `averageBuffers`.
    */
   verifyReplicas(): Promise<void>;
   /** Stops the replicas; every call in flight or made later rejects with `TrainerStoppedError`. Idempotent. */
@@ -140,6 +145,12 @@ function examplesIn(shard: BatchPayload, index: number): number {
   return examples;
 }
 
+function sameValues(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  if (a.length !== b.length) return false;
+  for (let j = 0; j < a.length; j++) if (a[j] !== b[j] && !(Number.isNaN(a[j]) && Number.isNaN(b[j]))) return false;
+  return true;
+}
+
 function combinedError(operation: string, errors: Error[]): Error {
   if (errors.length === 1) return errors[0];
   return new AggregateError(errors, `${operation}: ${errors.length} replicas failed: ${errors.map((e) => e.message).join('; ')}`);
@@ -150,6 +161,8 @@ export abstract class ReplicaGroupTrainer implements ReplicaTrainer {
   private readonly endpoints: ReplicaEndpoint[];
   private info: { backend: string; shapes: number[][] } = { backend: '', shapes: [] };
   private updates = 0;
+  /** Gradients requests sent so far (each replica's batch-norm synchronisation tells steps apart by it). */
+  private gradientRequests = 0;
   private accumulated: Accumulated | undefined;
   private failure: TrainerFailedError | undefined;
   private stopped = false;
@@ -202,7 +215,10 @@ export abstract class ReplicaGroupTrainer implements ReplicaTrainer {
   computeGradients(shards: BatchPayload[], context: StepContext = {}, options: ShardOptions = {}): Promise<GradientSummary> {
     return this.exclusive(async () => {
       const examples = this.checkShards('computeGradients', shards);
-      const replies = await this.settle('computeGradients', shards.map((shard, i) => this.endpoints[i].request({ type: 'gradients', shard, context }, 'gradients', shardBuffers(shard, options))), false);
+      // Only workers 0..shards.length-1 get a shard (never an empty one): they alone synchronise batch statistics.
+      const batch = ++this.gradientRequests;
+      const request = (shard: BatchPayload): WorkerRequest => ({ type: 'gradients', shard, context, replicas: shards.length, update: this.updates + 1, batch });
+      const replies = await this.settle('computeGradients', shards.map((shard, i) => this.endpoints[i].request(request(shard), 'gradients', shardBuffers(shard, options))), false);
       const shapes = this.info.shapes;
       const acc = (this.accumulated ??= { sums: shapes.map((s) => new Float64Array(s.reduce((a, b) => a * b, 1))), examples: 0, finite: true });
       replies.forEach((r, i) => {
@@ -233,6 +249,9 @@ export abstract class ReplicaGroupTrainer implements ReplicaTrainer {
       });
       acc.examples += examples;
       if (nonFiniteShards.length > 0) acc.finite = false;
+      // Workers without a shard (a batch smaller than the worker count) did not update their buffers: they take worker
+      // 0's, which with synchronised batch norm are the whole batch's running statistics in every replica.
+      if (shards.length < this.workers) await this.copyBuffers(shards.length);
       const metrics = Object.fromEntries(Object.entries(metricSums).map(([name, m]) => [name, m.sum / m.examples]));
       return { loss, examples, metrics, finite: nonFiniteShards.length === 0, nonFiniteShards };
     });
@@ -312,7 +331,8 @@ export abstract class ReplicaGroupTrainer implements ReplicaTrainer {
       if (this.workers === 1) return;
       const replies = await this.settle('averageBuffers', this.endpoints.map((e) => e.request({ type: 'getBuffers' }, 'buffers')), false);
       const first = replies[0].values;
-      if (first.length === 0) return;
+      // Synchronised batch norm keeps its running statistics identical: nothing to average then.
+      if (replies.every((r) => r.values.every((p, k) => sameValues(p.values, first[k].values)))) return;
       const mean = first.map((payload, k) => {
         const sums = new Float64Array(payload.values.length);
         for (const r of replies) {
@@ -367,6 +387,13 @@ export abstract class ReplicaGroupTrainer implements ReplicaTrainer {
       for (const e of this.endpoints) e.abort(error);
     }
     await this.closeEndpoints();
+  }
+
+  /** Gives workers `from`..workers-1 worker 0's buffers. */
+  private async copyBuffers(from: number): Promise<void> {
+    const [{ values }] = await this.settle('computeGradients', [this.endpoints[0].request({ type: 'getBuffers' }, 'buffers')], false);
+    if (values.length === 0) return;
+    await this.settle('computeGradients', this.endpoints.slice(from).map((e) => e.request({ type: 'setBuffers', values }, 'done')), true);
   }
 
   private async checksums(): Promise<ReplyOf<'checksum'>[]> {

@@ -34,9 +34,10 @@ export interface Replica {
   /** Trainable variables, in a fixed order (the same in every replica); gradients are exchanged in this order. */
   variables: tf.Variable[];
   /**
-   * Non-trainable variables that each replica updates from its own shard (batch-norm moving statistics); they
-   * drift apart between workers, so `DataParallelTrainer.averageBuffers()` replaces them by their mean in every
-   * replica (the loop calls it before evaluating or saving).
+   * Non-trainable variables the replica updates in `loss` (batch-norm moving statistics). Batch norm's come out the
+   * same in every replica (its statistics are synchronised, and a worker given no shard takes worker 0's); any other
+   * buffer may drift apart between workers, so `DataParallelTrainer.averageBuffers()` replaces them by their mean in
+   * every replica (the loop calls it before evaluating or saving).
    */
   buffers?: tf.Variable[];
   /**

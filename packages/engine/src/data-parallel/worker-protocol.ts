@@ -1,15 +1,27 @@
 /** Messages between a replica trainer and the host of each replica (a worker thread, or the current thread). */
 import type { EngineBackend } from '@a2d/core';
+import type { SharedReducerOptions } from './batch-statistics-reducer';
 import type { BatchPayload, ReplicaSpec, ReplicaState, StepContext, TensorPayload } from './replica';
+
+/** What a data-parallel worker is started with (its `workerData`). */
+export interface WorkerBootstrap {
+  /** With two or more workers: the memory and this worker's place in the batch-norm all-reduce. */
+  batchStatistics?: SharedReducerOptions;
+}
 
 /** Trainer -> replica host. */
 export type WorkerRequest =
-  | { type: 'init'; replica: ReplicaSpec; backend: EngineBackend; collectGarbageEvery?: number }
+  | { type: 'init'; replica: ReplicaSpec; backend: EngineBackend; collectGarbageEvery?: number; threads?: number }
   | { type: 'getWeights' }
   | { type: 'setWeights'; values: Float32Array[] }
   | { type: 'getBuffers' }
   | { type: 'setBuffers'; values: TensorPayload[] }
-  | { type: 'gradients'; shard: BatchPayload; context: StepContext }
+  /**
+   * `replicas`: workers 0..replicas-1 compute this batch's shards and synchronise their batch-norm statistics;
+   * `update`: the optimizer update these gradients are for (named in a synchronisation error); `batch`: the trainer's
+   * count of gradients requests, this one included (it tells one step's shared statistics from the next).
+   */
+  | { type: 'gradients'; shard: BatchPayload; context: StepContext; replicas: number; update: number; batch: number }
   | { type: 'apply'; gradients: Float32Array[]; learningRate: number; step: number }
   | { type: 'predict'; shard: BatchPayload; context: StepContext }
   | { type: 'getState' }

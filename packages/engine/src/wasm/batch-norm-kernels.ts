@@ -11,8 +11,38 @@ import { asWasmBackend, kernelInputs, tensorRegion } from './wasm-backend';
 /** Kernel: x [..., C] -> [mean [C], variance [C]] over every axis but the last (biased variance). */
 export const channelMomentsKernelName = 'A2dChannelMoments';
 
-/** Kernel: (x, dy, mean [C], variance [C], scale [C]; attr varianceEpsilon) -> [dx, dScale [C], dOffset [C]]. */
+/**
+ * Kernel: (x, dy, mean [C], variance [C], scale [C]; attrs varianceEpsilon, phase). `phase` `full` (default) ->
+ * [dx, dScale [C], dOffset [C]]. Synchronised batch norm splits it around its all-reduce: `sums` -> [dScale, dOffset]
+ * (sum(dy * xhat), sum(dy); no dx, scale unused), then `input`, with two more inputs meanDy [C] and meanDyXhat [C]
+ * (the whole batch's means, in place of this tensor's own) -> [dx].
+ */
 export const batchNormGradKernelName = 'A2dBatchNormGrad';
+
+/** Per-channel sum and sum of squares (float64) of `values` laid out as rows of `channels`. */
+export function channelSums(values: ArrayLike<number>, channels: number): { sum: Float64Array; sumSquares: Float64Array } {
+  const rows = values.length / channels;
+  const sum = new Float64Array(channels);
+  const sumSquares = new Float64Array(channels);
+  for (let r = 0, base = 0; r < rows; r++, base += channels) {
+    for (let c = 0; c < channels; c++) {
+      const v = values[base + c];
+      sum[c] += v;
+      sumSquares[c] += v * v;
+    }
+  }
+  return { sum, sumSquares };
+}
+
+/**
+ * `channelSums` of a float32 tensor [..., C] of the wasm backend `backend`, read in place on its heap. Synchronised
+ * batch norm all-reduces these float64 sums: the float32 outputs of the moments kernel would round them first.
+ */
+export function wasmChannelSums(backend: unknown, x: TensorInfo): { sum: Float64Array; sumSquares: Float64Array } {
+  const name = 'wasmChannelSums';
+  if (x.dtype !== 'float32') throw new Error(`${name}: x must be float32, got ${x.dtype}`);
+  return channelSums(tensorRegion(asWasmBackend(backend, name), x, name), x.shape[x.shape.length - 1]);
+}
 
 function channelMoments(args: { inputs: NamedTensorInfoMap; backend: unknown }): TensorInfo[] {
   const name = channelMomentsKernelName;
@@ -23,16 +53,7 @@ function channelMoments(args: { inputs: NamedTensorInfoMap; backend: unknown }):
   const rows = util.sizeFromShape(x.shape) / channels;
   const mean = backend.makeOutput([channels], 'float32');
   const variance = backend.makeOutput([channels], 'float32');
-  const xs = tensorRegion(backend, x, name);
-  const sum = new Float64Array(channels);
-  const sumSquares = new Float64Array(channels);
-  for (let r = 0, base = 0; r < rows; r++, base += channels) {
-    for (let c = 0; c < channels; c++) {
-      const v = xs[base + c];
-      sum[c] += v;
-      sumSquares[c] += v * v;
-    }
-  }
+  const { sum, sumSquares } = channelSums(tensorRegion(backend, x, name), channels);
   const means = tensorRegion(backend, mean, name);
   const variances = tensorRegion(backend, variance, name);
   for (let c = 0; c < channels; c++) {
@@ -43,24 +64,12 @@ function channelMoments(args: { inputs: NamedTensorInfoMap; backend: unknown }):
   return [mean, variance];
 }
 
-function batchNormGrad(args: { inputs: NamedTensorInfoMap; backend: unknown; attrs?: Record<string, unknown> }): TensorInfo[] {
-  const name = batchNormGradKernelName;
-  const backend = asWasmBackend(args.backend, name);
-  const { x, dy, mean, variance, scale } = kernelInputs(args.inputs, ['x', 'dy', 'mean', 'variance', 'scale'], name);
-  const epsilon = Number(args.attrs?.varianceEpsilon ?? 1e-5);
-  const channels = x.shape[x.shape.length - 1];
-  const rows = util.sizeFromShape(x.shape) / channels;
-  const dx = backend.makeOutput(x.shape.slice(), 'float32');
-  const dScale = backend.makeOutput([channels], 'float32');
-  const dOffset = backend.makeOutput([channels], 'float32');
-  const xs = tensorRegion(backend, x, name);
-  const dys = tensorRegion(backend, dy, name);
-  const dxs = tensorRegion(backend, dx, name);
-  const means = tensorRegion(backend, mean, name);
-  const variances = tensorRegion(backend, variance, name);
-  const scales = tensorRegion(backend, scale, name);
-  const m = Float32Array.from(means);
-  const rstd = variances.map((v) => 1 / Math.sqrt(v + epsilon));
+/** The phases of the gradient kernel (see `batchNormGradKernelName`). */
+const gradPhases = ['full', 'sums', 'input'] as const;
+type GradPhase = (typeof gradPhases)[number];
+
+/** Per channel: sum(dy) and sum(dy * xhat), in float64. */
+function gradientSums(xs: Float32Array, dys: Float32Array, m: Float32Array, rstd: Float32Array, rows: number, channels: number): { sumDy: Float64Array; sumDyXhat: Float64Array } {
   const sumDy = new Float64Array(channels);
   const sumDyXhat = new Float64Array(channels);
   for (let r = 0, base = 0; r < rows; r++, base += channels) {
@@ -70,14 +79,48 @@ function batchNormGrad(args: { inputs: NamedTensorInfoMap; backend: unknown; att
       sumDyXhat[c] += d * (xs[base + c] - m[c]) * rstd[c];
     }
   }
-  const k = new Float32Array(channels);
+  return { sumDy, sumDyXhat };
+}
+
+function batchNormGrad(args: { inputs: NamedTensorInfoMap; backend: unknown; attrs?: Record<string, unknown> }): TensorInfo[] {
+  const name = batchNormGradKernelName;
+  const backend = asWasmBackend(args.backend, name);
+  const phase = (args.attrs?.phase ?? 'full') as GradPhase;
+  if (!gradPhases.includes(phase)) throw new Error(`${name} (wasm): phase must be one of ${gradPhases.join(', ')}, got ${String(phase)}`);
+  const { x, dy, mean, variance } = kernelInputs(args.inputs, ['x', 'dy', 'mean', 'variance'], name);
+  const epsilon = Number(args.attrs?.varianceEpsilon ?? 1e-5);
+  const channels = x.shape[x.shape.length - 1];
+  const rows = util.sizeFromShape(x.shape) / channels;
+  // Every output is made before any heap view is taken: allocating may grow (and replace) the heap.
+  const dx = phase === 'sums' ? undefined : backend.makeOutput(x.shape.slice(), 'float32');
+  const dScale = phase === 'input' ? undefined : backend.makeOutput([channels], 'float32');
+  const dOffset = phase === 'input' ? undefined : backend.makeOutput([channels], 'float32');
+  const xs = tensorRegion(backend, x, name);
+  const dys = tensorRegion(backend, dy, name);
+  const m = Float32Array.from(tensorRegion(backend, mean, name));
+  const rstd = tensorRegion(backend, variance, name).map((v) => 1 / Math.sqrt(v + epsilon));
+  // a = mean(dy), b = mean(dy * xhat) per channel: this tensor's own, or the whole batch's (phase `input`).
   const a = new Float32Array(channels);
   const b = new Float32Array(channels);
-  for (let c = 0; c < channels; c++) {
-    k[c] = scales[c] * rstd[c];
-    a[c] = sumDy[c] / rows;
-    b[c] = sumDyXhat[c] / rows;
+  if (phase === 'input') {
+    const given = kernelInputs(args.inputs, ['meanDy', 'meanDyXhat'], name);
+    a.set(tensorRegion(backend, given.meanDy, name));
+    b.set(tensorRegion(backend, given.meanDyXhat, name));
+  } else {
+    const { sumDy, sumDyXhat } = gradientSums(xs, dys, m, rstd, rows, channels);
+    tensorRegion(backend, dScale as TensorInfo, name).set(sumDyXhat);
+    tensorRegion(backend, dOffset as TensorInfo, name).set(sumDy);
+    if (phase === 'sums') return [dScale as TensorInfo, dOffset as TensorInfo];
+    for (let c = 0; c < channels; c++) {
+      a[c] = sumDy[c] / rows;
+      b[c] = sumDyXhat[c] / rows;
+    }
   }
+  const { scale } = kernelInputs(args.inputs, ['scale'], name);
+  const scales = tensorRegion(backend, scale, name);
+  const k = new Float32Array(channels);
+  for (let c = 0; c < channels; c++) k[c] = scales[c] * rstd[c];
+  const dxs = tensorRegion(backend, dx as TensorInfo, name);
   // dx = scale * rstd * (dy - mean(dy) - xhat * mean(dy * xhat))
   for (let r = 0, base = 0; r < rows; r++, base += channels) {
     for (let c = 0; c < channels; c++) {
@@ -85,9 +128,7 @@ function batchNormGrad(args: { inputs: NamedTensorInfoMap; backend: unknown; att
       dxs[base + c] = k[c] * (dys[base + c] - a[c] - xhat * b[c]);
     }
   }
-  tensorRegion(backend, dScale, name).set(sumDyXhat);
-  tensorRegion(backend, dOffset, name).set(sumDy);
-  return [dx, dScale, dOffset];
+  return phase === 'input' ? [dx as TensorInfo] : [dx as TensorInfo, dScale as TensorInfo, dOffset as TensorInfo];
 }
 
 /** Registration of the wasm channel-moments kernel. */

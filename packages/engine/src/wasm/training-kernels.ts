@@ -2,6 +2,8 @@
  * Registers the wasm kernels that training needs and tfjs's wasm backend lacks or gets wrong.
  * Idempotent: a second call changes nothing; kernels already replaced by ours stay ours. Refuses to register
  * on any `@tensorflow/tfjs-backend-wasm` but the one they are written against (see `tfjs-wasm-version.ts`).
+ * It also puts back tfjs's own wasm forward convolutions where the `native` backend replaced them, so
+ * choosing `wasm` after `native` in one process runs wasm's kernels again.
  */
 import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs';
 // Importing it registers tfjs's own wasm kernels first, so ours replace them rather than being replaced later.
@@ -36,16 +38,30 @@ export const wasmTrainingKernels: readonly KernelConfig[] = [
 /** Names of the kernels registered by `registerWasmTrainingKernels`. */
 export const wasmTrainingKernelNames: readonly string[] = wasmTrainingKernels.map((k) => k.kernelName);
 
+/** tfjs's own wasm kernels that the `native` backend replaces (its forward convolutions). */
+export const tfjsWasmKernelNames: readonly string[] = ['Conv2D', 'FusedConv2D', 'DepthwiseConv2dNative', 'FusedDepthwiseConv2D'];
+
+// Copied when this module loads, right after tfjs's wasm kernels registered themselves and before anything replaced them.
+const tfjsWasmKernels: readonly KernelConfig[] = tfjsWasmKernelNames
+  .map((name) => getKernel(name, 'wasm') as KernelConfig | undefined)
+  .filter((config): config is KernelConfig => config !== undefined);
+
+/** The kernel `wasm` runs for `name` after `registerWasmTrainingKernels`: ours, or tfjs's own; undefined for other names. */
+export function wasmKernelConfig(name: string): KernelConfig | undefined {
+  return wasmTrainingKernels.find((k) => k.kernelName === name) ?? tfjsWasmKernels.find((k) => k.kernelName === name);
+}
+
 /**
- * Makes our kernels the `wasm` implementations of their names (replacing tfjs's where one exists).
- * Returns the names that were (re)registered by this call; empty when everything was already ours.
+ * Makes our kernels the `wasm` implementations of their names (replacing tfjs's where one exists), and tfjs's
+ * own forward convolutions those of theirs (undoing `native`). Returns the names that were (re)registered by
+ * this call; empty when everything was already in place.
  * Throws `UnsupportedTfjsVersionError`, registering nothing, when `installedVersion` (default: the
  * `@tensorflow/tfjs-backend-wasm` actually loaded) is not the supported one.
  */
 export function registerWasmTrainingKernels(installedVersion: string = version_wasm): string[] {
   assertSupportedTfjsWasmVersion(installedVersion);
   const changed: string[] = [];
-  for (const config of wasmTrainingKernels) {
+  for (const config of [...wasmTrainingKernels, ...tfjsWasmKernels]) {
     const current = getKernel(config.kernelName, 'wasm') as KernelConfig | undefined;
     if (current?.kernelFunc === config.kernelFunc) continue;
     if (current) unregisterKernel(config.kernelName, 'wasm');

@@ -56,7 +56,7 @@ export function asWasmBackend(backend: unknown, kernelName: string): WasmBackend
  * buffer exceeds 2 GiB markedly slower (measured 2.5x on a max-pool loop), and training grows the heap past that.
  */
 export function f32Region(wasm: WasmRuntime, offset: number, length: number): Float32Array {
-  return new Float32Array(currentBuffer(wasm), offset * 4, length);
+  return new Float32Array(heapBuffer(wasm), offset * 4, length);
 }
 
 /** A tensor's C++ id and float offset in the heap; throws naming the kernel when the wasm backend does not hold it. */
@@ -73,10 +73,11 @@ export function tensorRegion(backend: WasmBackend, info: TensorInfo, kernelName:
 
 /** An int32 view of `length` elements starting at int32 index `offset` (see `f32Region`). */
 export function i32Region(wasm: WasmRuntime, offset: number, length: number): Int32Array {
-  return new Int32Array(currentBuffer(wasm), offset * 4, length);
+  return new Int32Array(heapBuffer(wasm), offset * 4, length);
 }
 
-function currentBuffer(wasm: WasmRuntime): ArrayBufferLike {
+/** The heap's current buffer; growing the memory replaces it, so read it again after anything that may allocate. */
+export function heapBuffer(wasm: WasmRuntime): ArrayBufferLike {
   return wasm.wasmMemory?.buffer ?? wasm.HEAPF32.buffer;
 }
 

@@ -140,7 +140,7 @@ describe('measureModel', () => {
     const cost = measureModel(model);
     expect(Math.abs(cost.multiplyAdds - published) / published).toBeLessThan(0.03);
     expect(cost.totalParameters).toBe(model.countParams());
-    expect(cost.byLayer.every((layer) => ['Conv2D', 'DepthwiseConv2D'].includes(layer.className))).toBe(true);
+    expect(cost.byLayer.every((layer) => ['A2dConv2D', 'Conv2D', 'DepthwiseConv2D'].includes(layer.className))).toBe(true);
     model.dispose();
   });
 

@@ -57,9 +57,9 @@ export class ChannelBatchNorm extends tf.layers.Layer {
       if (!isTraining(kwargs)) {
         return tf.batchNorm(x, movingMean.read(), movingVariance.read(), beta.read(), gamma.read(), this.epsilon);
       }
-      const { y, mean, variance } = batchNormTraining(x, gamma.read() as tf.Tensor1D, beta.read() as tf.Tensor1D, this.epsilon);
+      // `count`: every replica's values when data-parallel batch norm is synchronised (the whole batch's statistics).
+      const { y, mean, variance, count } = batchNormTraining(x, gamma.read() as tf.Tensor1D, beta.read() as tf.Tensor1D, this.epsilon);
       // The moving variance estimates the population's, so it takes the unbiased batch variance (as PyTorch and TF do).
-      const count = x.size / (x.shape[x.shape.length - 1] ?? 1);
       const unbiased = count > 1 ? tf.mul(variance, count / (count - 1)) : variance;
       const keep = this.momentum;
       movingMean.write(tf.add(tf.mul(movingMean.read(), keep), tf.mul(mean, 1 - keep)));

@@ -5,6 +5,7 @@
 import { tf } from '@a2d/engine';
 import type { BackboneLayers } from './backbone-layers';
 import { ChannelBatchNorm } from './channel-batch-norm';
+import { PlainConv2D } from './plain-conv2d';
 
 /** Activations the backbones use (names as tfjs-layers knows them). */
 export type BackboneActivation = 'relu' | 'swish' | 'sigmoid';
@@ -53,7 +54,7 @@ export function convBnAct(layers: BackboneLayers, x: tf.SymbolicTensor, spec: Co
     (name, seed) =>
       spec.depthwise
         ? tf.layers.depthwiseConv2d({ ...convArgs, name, depthMultiplier: 1, depthwiseInitializer: convInitializer(seed) })
-        : tf.layers.conv2d({ ...convArgs, name, filters: spec.filters, kernelInitializer: convInitializer(seed) }),
+        : new PlainConv2D({ name, filters: spec.filters, kernelSize: spec.kernelSize, strides: spec.strides, padding: convArgs.padding, kernelInitializer: convInitializer(seed) }),
     input,
   );
   y = layers.apply(spec.names.bn, (name) => new ChannelBatchNorm({ name, ...spec.batchNorm }), y);

@@ -58,6 +58,7 @@ function builtInMultiplyAdds(layer: tf.layers.Layer, outputShape: tf.Shape): num
   switch (layer.getClassName()) {
     case 'Conv1D':
     case 'Conv2D':
+    case 'A2dConv2D':
     case 'Conv3D':
     case 'Dense':
       return positions(outputShape) * elements(weightShape(layer, 'kernel'));

@@ -84,6 +84,7 @@ function readSource(bytes: Buffer, file: string, backbone: BackboneName): Source
 /** Keras' snake_case class names of the weighted layer classes our backbones use. */
 const KERAS_CLASS_PATHS: Readonly<Record<string, string>> = {
   Conv2D: 'conv2d',
+  A2dConv2D: 'conv2d',
   DepthwiseConv2D: 'depthwise_conv2d',
   ChannelBatchNorm: 'batch_normalization',
   BatchNormalization: 'batch_normalization',

@@ -1,0 +1,67 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import * as tf from '@tensorflow/tfjs';
+import { Rng } from '@a2d/core';
+import { normalValues } from '../testing/backend-pair';
+import { describeNative, startCpuAndNative } from '../testing/native-specs';
+import type { WasmBackend } from '../wasm/wasm-backend';
+import type { NativeAddon } from './native-addon';
+
+/** V8's full collection (flags are process-wide; the function comes from a fresh context). */
+function collectGarbage(): void {
+  setFlagsFromString('--expose_gc');
+  (runInNewContext('gc') as () => void)();
+}
+
+const MiB = 1024 * 1024;
+
+describeNative('native kernels and memory', () => {
+  let addon: NativeAddon;
+  beforeAll(async () => {
+    addon = await startCpuAndNative();
+    await tf.setBackend('wasm');
+  });
+
+  it('leaves tensors, wasm data ids and RSS flat over 1,000 convolution calls (forward and both gradients)', () => {
+    const backend = tf.backend() as unknown as WasmBackend;
+    const rng = new Rng('native-memory');
+    const x = tf.tensor4d(normalValues(rng, 2 * 17 * 15 * 24), [2, 17, 15, 24]);
+    const filter = tf.tensor4d(normalValues(rng, 3 * 3 * 24 * 20), [3, 3, 24, 20]);
+    const dy = tf.tensor4d(normalValues(rng, 2 * 9 * 8 * 20), [2, 9, 8, 20]);
+    const attrs = { strides: 2, pad: 'same', dataFormat: 'NHWC', dilations: 1 } as const;
+    const call = (i: number) => {
+      const out =
+        i % 3 === 0
+          ? (tf.engine().runKernel('Conv2D', { x, filter }, attrs) as tf.Tensor)
+          : i % 3 === 1
+            ? (tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, { ...attrs, inputShape: x.shape }) as tf.Tensor)
+            : (tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape: filter.shape }) as tf.Tensor);
+      out.dispose();
+    };
+    for (let i = 0; i < 300; i++) call(i);
+    collectGarbage();
+    const tensors = tf.memory().numTensors;
+    const dataIds = backend.numDataIds();
+    const rss = process.memoryUsage().rss;
+    for (let i = 0; i < 1000; i++) {
+      call(i);
+      if (i % 100 === 99) {
+        expect(tf.memory().numTensors).toBe(tensors);
+        expect(backend.numDataIds()).toBe(dataIds);
+      }
+    }
+    collectGarbage();
+    const grown = (process.memoryUsage().rss - rss) / MiB;
+    expect(grown).toBeLessThan(4);
+    tf.dispose([x, filter, dy]);
+  });
+
+  it('keeps at most planCapacity compiled plans however many shapes it sees', () => {
+    addon.clearPlans();
+    const capacity = addon.info().planCapacity;
+    for (let width = 1; width <= capacity + 16; width++) {
+      tf.tidy(() => tf.conv2d(tf.ones([1, 3, width, 2]) as tf.Tensor4D, tf.ones([1, 1, 2, 3]) as tf.Tensor4D, 1, 'valid').dataSync());
+    }
+    expect(addon.cachedPlans()).toBe(capacity);
+  });
+});

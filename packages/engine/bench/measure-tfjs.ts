@@ -51,8 +51,8 @@ function syntheticBatch(batch: number, frames: number, size: number): BatchPaylo
   };
 }
 
-async function mainThreadRunner(backend: EngineBackend, data: BatchPayload): Promise<Runner> {
-  const info = await initEngine({ backend, log: (line) => console.error(line) });
+async function mainThreadRunner(backend: EngineBackend, data: BatchPayload, threads: number | undefined): Promise<Runner> {
+  const info = await initEngine({ backend, log: (line) => console.error(line), threads });
   const params = createParameters(new Rng('engine-bench').fork('parameters'));
   const clips = tf.tensor5d(data.clips.values, data.clips.shape as [number, number, number, number, number]);
   const actions = tf.tensor1d(data.actions.values as Int32Array, 'int32');
@@ -101,13 +101,15 @@ async function main(): Promise<void> {
   const { flags } = parseArgs(process.argv.slice(2));
   const backend = String(flags.backend ?? 'wasm') as EngineBackend;
   const workers = positive(flags, 'workers', 1);
+  // native only: oneDNN threads of the main-thread run (default: every core); workers get cores / workers each.
+  const oneDnnThreads = flags.threads === undefined ? undefined : positive(flags, 'threads', 1);
   const batch = positive(flags, 'batch', 8);
   const frames = positive(flags, 'frames', 8);
   const size = positive(flags, 'size', 112);
   const steps = positive(flags, 'steps', 3);
   const warmup = positive(flags, 'warmup', 1, true);
   const data = syntheticBatch(batch, frames, size);
-  const runner = workers > 1 ? await dataParallelRunner(backend, workers, data) : await mainThreadRunner(backend, data);
+  const runner = workers > 1 ? await dataParallelRunner(backend, workers, data) : await mainThreadRunner(backend, data, oneDnnThreads);
   try {
     for (let i = 0; i < warmup; i++) await runner.forward();
     let start = performance.now();
@@ -126,7 +128,7 @@ async function main(): Promise<void> {
     const result: TfjsMeasurement = {
       runner: 'tfjs',
       backend: runner.backend,
-      threads: workers,
+      threads: Math.max(workers, oneDnnThreads ?? 1),
       batch,
       frames,
       size,

@@ -93,9 +93,13 @@ async function main(): Promise<void> {
   const measure = path.join(__dirname, 'measure-tfjs.ts');
 
   const full = { batch: shape.batch, frames: shape.frames, size: shape.size, steps: shape.steps, warmup: shape.warmup };
-  const tfjsRuns: ({ backend: string; workers: number } & typeof full)[] = [
+  const tfjsRuns: ({ backend: string; workers: number; threads?: number } & typeof full)[] = [
     { backend: 'tensorflow-gpu', workers: 1, ...full },
     { backend: 'tensorflow', workers: 1, ...full },
+    // native: oneDNN threads, so compared with PyTorch at the same count (1 thread; 2 threads in one process; 2 workers).
+    { backend: 'native', workers: 1, threads: 1, ...full },
+    { backend: 'native', workers: 1, threads: 2, ...full },
+    { backend: 'native', workers: 2, ...full },
     { backend: 'wasm', workers: 1, ...full },
     { backend: 'wasm', workers: 2, ...full },
   ];
@@ -103,8 +107,8 @@ async function main(): Promise<void> {
   if (!flags['skip-cpu']) tfjsRuns.push({ backend: 'cpu', workers: 1, batch: '1', frames: '1', size: String(flags['cpu-size'] ?? 32), steps: '1', warmup: '0' });
 
   for (const r of tfjsRuns) {
-    console.error(`bench: tfjs ${r.backend} x${r.workers} (batch ${r.batch})...`);
-    const result = run(tsx, [measure, `--backend=${r.backend}`, `--workers=${r.workers}`, `--batch=${r.batch}`, `--frames=${r.frames}`, `--size=${r.size}`, `--steps=${r.steps}`, `--warmup=${r.warmup}`], 7200);
+    console.error(`bench: tfjs ${r.backend} x${r.workers}${r.threads ? ` (${r.threads} oneDNN threads)` : ''} (batch ${r.batch})...`);
+    const result = run(tsx, [measure, `--backend=${r.backend}`, `--workers=${r.workers}`, ...(r.threads ? [`--threads=${r.threads}`] : []), `--batch=${r.batch}`, `--frames=${r.frames}`, `--size=${r.size}`, `--steps=${r.steps}`, `--warmup=${r.warmup}`], 7200);
     if (!result.ok) {
       const reason = result.stderr.split('\n').find((l) => l.includes('is not available')) ?? result.stderr.trim().split('\n').slice(-3).join(' | ');
       failures.push({ runner: 'tfjs', backend: r.backend, threads: r.workers, reason });

@@ -83,10 +83,11 @@ export class ReplicaHost {
   async handle(request: WorkerRequest): Promise<HostAnswer> {
     if (request.type === 'init') {
       if (this.replica) throw new Error('the replica is already initialized');
-      if (this.startsEngine) await initEngine({ backend: request.backend, threads: request.threads, log: () => undefined });
+      // The engine's name for what runs (`native` is tfjs's `wasm` with oneDNN kernels), so records say which ran.
+      const engine = this.startsEngine ? await initEngine({ backend: request.backend, threads: request.threads, log: () => undefined }) : undefined;
       this.replica = await loadReplica(request.replica);
       if (request.collectGarbageEvery) this.collectGarbage = { every: request.collectGarbageEvery, run: fullGarbageCollection() };
-      return { reply: { type: 'ready', backend: tf.getBackend(), shapes: this.replica.variables.map((v) => v.shape.slice()) }, transfer: [] };
+      return { reply: { type: 'ready', backend: engine?.backend ?? tf.getBackend(), shapes: this.replica.variables.map((v) => v.shape.slice()) }, transfer: [] };
     }
     const r = this.replica;
     if (!r) throw new Error('no replica yet (init first)');

@@ -96,7 +96,7 @@ describeNative('the native backend', () => {
     }
     const trainer = await DataParallelTrainer.start({ workers: 2, backend: 'native', replica: convReplicaSpec({ seed: 'native-workers' }) });
     try {
-      expect(trainer.backend).toBe('wasm');
+      expect(trainer.backend).toBe('native');
       const summary = await trainer.step(splitBatch(batch, 2), { learningRate: 0.1 });
       expect(summary.metrics).toEqual({ nativeConv: 1, nativeThreads: Math.max(1, Math.floor(availableParallelism() / 2)) });
       const weights = await trainer.weights();

@@ -41,7 +41,7 @@ import { CheckpointStore } from './checkpoint/checkpoint-store';
 import { checkpointFiles, readTrainerCheckpoint, type TrainerCheckpoint } from './checkpoint/trainer-checkpoint';
 import type { EpochRecord, LossTerms, ValidationResult } from './epoch-record';
 import { predictVideos, videoAccuracies, videoLosses, type BatchProbabilities, type ProbabilityPredictor } from './evaluation';
-import { configDifferences, datasetDifferences, datasetIdentity, experimentToResume, readExperimentConfig, trainingConfigHash, writeExperimentConfig, type DatasetIdentity, type ExperimentPaths } from './experiment';
+import { configDifferences, datasetDifferences, datasetIdentity, experimentToResume, trainingConfigHash, writeExperimentConfig, type DatasetIdentity, type ExperimentConfigFile, type ExperimentPaths } from './experiment';
 import { acquireExperimentLock } from './experiment-lock';
 import { learningRateAt } from './optim/lr-schedule';
 import { createClassifier, networkOf, type Classifier } from './replica/classifier';
@@ -288,11 +288,11 @@ export async function runTraining(options: TrainingRunOptions): Promise<Training
   const hash = trainingConfigHash(config);
   const dataset = await datasetIdentity(data.root, data.videosetFile, records.length);
   // A typo in --experiment-name must not start a new run: refused before anything is written.
-  if (options.resume) experimentToResume(paths);
+  const saved = options.resume ? experimentToResume(paths) : undefined;
   // One trainer at a time per experiment folder, for the whole run (released at its end, or at exit).
   const lock = await acquireExperimentLock(paths.root, { warn });
   try {
-    return await trainHoldingLock({ ...options, config }, { splits, videoset, hash, dataset });
+    return await trainHoldingLock({ ...options, config }, { splits, videoset, hash, dataset, saved });
   } finally {
     lock.release();
   }
@@ -304,12 +304,14 @@ interface PreparedRun {
   videoset: string;
   hash: string;
   dataset: DatasetIdentity;
+  /** The resumed run's `config.json` (read once, before the lock). */
+  saved: ExperimentConfigFile | undefined;
 }
 
 /** The rest of `runTraining`, while this process holds the experiment's lock. */
 async function trainHoldingLock(options: TrainingRunOptions, prepared: PreparedRun): Promise<TrainingRunResult> {
   const { paths, engine, log, warn, signal, config } = options;
-  const { splits, videoset, hash, dataset } = prepared;
+  const { splits, videoset, hash, dataset, saved } = prepared;
   const { data, augment } = config;
   const numFrames = data.sampling.numFrames;
   const inputSize = augment.cropSize;
@@ -318,8 +320,7 @@ async function trainHoldingLock(options: TrainingRunOptions, prepared: PreparedR
 
   // Resume: refuse a different config or dataset unless forced.
   let resumed: { training: TrainingState; trainerState: Awaited<ReturnType<typeof readTrainerCheckpoint>>['trainer']; tag: string } | undefined;
-  if (options.resume) {
-    const saved = readExperimentConfig(paths.config);
+  if (options.resume && saved) {
     const differences = configDifferences(saved.config, config).map((d) => `${d.path} (saved ${d.saved}, now ${d.current})`);
     if (saved.dataset) differences.push(...datasetDifferences(saved.dataset, dataset));
     else warn(`${paths.config} was saved before datasets were recorded: cannot check that ${dataset.root} is the dataset it trained on`);

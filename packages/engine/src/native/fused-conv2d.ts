@@ -16,22 +16,28 @@ export function fusedParts(inputs: NamedTensorInfoMap, attrs: FusedConv2DAttrs, 
   return { activation, bias };
 }
 
-function fusedConv2d({ inputs, attrs, backend, addon }: NativeKernelArgs): TensorInfo | undefined {
-  const { x, filter } = inputs;
-  const fusedAttrs = attrs as unknown as FusedConv2DAttrs;
-  if (!x || !filter || !allFloat32(x, filter) || fusedAttrs.dataFormat !== 'NHWC') return undefined;
-  const info = backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number], filter.shape as [number, number, number, number],
-    fusedAttrs.strides, fusedAttrs.dilations, fusedAttrs.pad, fusedAttrs.dimRoundingMode,
-  );
-  const parts = fusedParts(inputs, fusedAttrs, info.outChannels);
-  const params = parts && convParams(info, { groups: 1, activation: parts.activation, hasBias: parts.bias !== undefined });
-  if (!parts || !params) return undefined;
-  const { bias } = parts;
-  return withOutput(backend, 'FusedConv2D', info.outShape, (heap, offset, out) =>
-    addon.convForward(heap, params, fusedAttrs.leakyreluAlpha || 0, offset(x), offset(filter), bias ? offset(bias) : 0, out),
-  );
+/**
+ * The native run of a fused convolution: `FusedConv2D` (groups 1) or, with `depthwise`, `FusedDepthwiseConv2D`
+ * (one group per input channel); the two differ only there (their attributes have the same fields).
+ */
+export function fusedConvForward(kernelName: string, depthwise: boolean): NativeKernel['run'] {
+  return ({ inputs, attrs, backend, addon }: NativeKernelArgs): TensorInfo | undefined => {
+    const { x, filter } = inputs;
+    const fusedAttrs = attrs as unknown as FusedConv2DAttrs;
+    if (!x || !filter || !allFloat32(x, filter) || fusedAttrs.dataFormat !== 'NHWC') return undefined;
+    const info = backend_util.computeConv2DInfo(
+      x.shape as [number, number, number, number], filter.shape as [number, number, number, number],
+      fusedAttrs.strides, fusedAttrs.dilations, fusedAttrs.pad, fusedAttrs.dimRoundingMode, depthwise,
+    );
+    const parts = fusedParts(inputs, fusedAttrs, info.outChannels);
+    const params = parts && convParams(info, { groups: depthwise ? info.inChannels : 1, activation: parts.activation, hasBias: parts.bias !== undefined });
+    if (!parts || !params) return undefined;
+    const { bias } = parts;
+    return withOutput(backend, kernelName, info.outShape, (heap, offset, out) =>
+      addon.convForward(heap, params, fusedAttrs.leakyreluAlpha || 0, offset(x), offset(filter), bias ? offset(bias) : 0, out),
+    );
+  };
 }
 
 /** The native `FusedConv2D`. */
-export const nativeFusedConv2D: NativeKernel = { kernelName: 'FusedConv2D', run: fusedConv2d };
+export const nativeFusedConv2D: NativeKernel = { kernelName: 'FusedConv2D', run: fusedConvForward('FusedConv2D', false) };

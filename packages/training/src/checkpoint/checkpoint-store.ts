@@ -14,6 +14,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { outputPathError, type OutputTarget } from '@a2d/core';
 import { CheckpointError } from './checkpoint-error';
+import { systemProcessProbe } from '../experiment-lock';
 
 /** Format of `manifest.json`. */
 export const checkpointManifestSchema = z.object({
@@ -34,14 +35,9 @@ export type CheckpointFiles = Record<string, Uint8Array | string>;
 
 let counter = 0;
 
-/** Whether process `pid` runs on this machine (`kill(pid, 0)`: EPERM means it runs as another user). */
+/** Whether process `pid` runs on this machine (the experiment lock's liveness check). */
 function processIsRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return systemProcessProbe.processStart(pid) !== undefined;
 }
 
 function sha256(data: Uint8Array): string {

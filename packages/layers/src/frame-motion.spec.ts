@@ -1,6 +1,6 @@
 import { tf } from '@a2d/engine';
 import { modelConfigSchema, NUM_ACTIONS, NUM_ACTORS, Rng, type ModelConfig } from '@a2d/core';
-import { FrameDifferences, GridPool } from './frame-motion';
+import { FrameDifferences, GridPool, uniformBins } from './frame-motion';
 import { OneStepModel } from './one-step-model';
 import { TwoStepModel } from './two-step-model';
 
@@ -86,6 +86,37 @@ describe('frame motion layers', () => {
     expect(() => new GridPool({ grid: 0 })).toThrow(/positive integer/);
     expect(() => (new GridPool({ grid: 8 }).apply(x) as tf.Tensor).dispose()).toThrow(/cannot be pooled to 8x8/);
     tf.dispose([x, y, global, mean]);
+  });
+
+  it('GridPool is one average pooling where the bins are uniform, slices where not: same values and gradients', () => {
+    expect(uniformBins(2, 7)).toEqual({ size: 4, step: 3 });
+    expect(uniformBins(1, 7)).toEqual({ size: 7, step: 1 });
+    expect(uniformBins(3, 5)).toBeUndefined(); // [0, 2), [1, 4), [3, 5)
+    /** Adaptive average pooling from slices and means (PyTorch's bins), the definition GridPool must match. */
+    const reference = (x: tf.Tensor4D, grid: number) => {
+      const [n, h, w, c] = x.shape;
+      const cells: tf.Tensor[] = [];
+      for (let i = 0; i < grid; i++) {
+        for (let j = 0; j < grid; j++) {
+          const [y0, y1] = [Math.floor((i * h) / grid), Math.ceil(((i + 1) * h) / grid)];
+          const [x0, x1] = [Math.floor((j * w) / grid), Math.ceil(((j + 1) * w) / grid)];
+          cells.push(tf.mean(tf.slice(x, [0, y0, x0, 0], [n, y1 - y0, x1 - x0, c]), [1, 2]));
+        }
+      }
+      return tf.concat(cells, 1);
+    };
+    for (const [h, w, grid] of [[7, 7, 2], [7, 5, 2], [5, 5, 3], [6, 9, 3], [4, 4, 4]] as const) {
+      const x = randomTensor([2, h, w, 3], `grid-${h}-${w}-${grid}`) as tf.Tensor4D;
+      const weights = randomTensor([2, grid * grid * 3], `grid-weights-${h}-${w}-${grid}`);
+      const layer = new GridPool({ grid });
+      const [ours, oursGrad] = tf.tidy(() => [layer.apply(x) as tf.Tensor, tf.grad((v: tf.Tensor) => tf.sum(tf.mul(layer.apply(v) as tf.Tensor, weights)))(x)]);
+      const [theirs, theirsGrad] = tf.tidy(() => [reference(x, grid), tf.grad((v: tf.Tensor) => tf.sum(tf.mul(reference(v as tf.Tensor4D, grid), weights)))(x)]);
+      for (const [a, b] of [[ours, theirs], [oursGrad, theirsGrad]]) {
+        expect(a.shape).toEqual(b.shape);
+        expect(tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0])).toBeLessThan(1e-6);
+      }
+      tf.dispose([x, weights, ours, oursGrad, theirs, theirsGrad]);
+    }
   });
 
   it.each([

@@ -90,6 +90,15 @@ function binOf(i: number, cells: number, size: number): [number, number] {
   return [Math.floor((i * size) / cells), Math.ceil(((i + 1) * size) / cells)];
 }
 
+/** The size and step of `cells` adaptive-pooling bins over `size` when every bin has one size at one step, else undefined. */
+export function uniformBins(cells: number, size: number): { size: number; step: number } | undefined {
+  const bins = Array.from({ length: cells }, (_, i) => binOf(i, cells, size));
+  const width = bins[0][1] - bins[0][0];
+  const step = cells > 1 ? bins[1][0] - bins[0][0] : 1;
+  const uniform = bins.every(([start, end], i) => end - start === width && start === i * step);
+  return uniform && step >= 1 ? { size: width, step } : undefined;
+}
+
 /** [N, h, w, C] -> [N, g*g*C]: average over each cell of a g x g grid (bins may overlap when g does not divide h). */
 export class GridPool extends tf.layers.Layer {
   /** Serialization name. */
@@ -107,6 +116,14 @@ export class GridPool extends tf.layers.Layer {
       const [x] = inputList(inputs);
       const [n, h, w, c] = x.shape;
       if (h < this.grid || w < this.grid) throw new RangeError(`GridPool ${this.name}: a ${h}x${w} map cannot be pooled to ${this.grid}x${this.grid}`);
+      const rows = uniformBins(this.grid, h);
+      const cols = uniformBins(this.grid, w);
+      if (rows && cols) {
+        // Bins of one size at one step (e.g. 7 -> 2: [0, 4) and [3, 7)) are one average pooling: one kernel, not g * g
+        // slices and means (the slices of a 7x7 map took 3% of a default training step on native, layers:profile).
+        const pooled = tf.avgPool(x as tf.Tensor4D, [rows.size, cols.size], [rows.step, cols.step], 'valid');
+        return tf.reshape(pooled, [n, this.grid * this.grid * c]);
+      }
       const cells: tf.Tensor[] = [];
       for (let i = 0; i < this.grid; i++) {
         const [y0, y1] = binOf(i, this.grid, h);

@@ -1,6 +1,6 @@
 // a2d_dnnl: oneDNN kernels for tfjs's wasm backend, operating in place on the wasm heap. This file is the
 // module surface (what native-addon.ts types) and the per-thread context; the op families live in their own
-// files (conv.cc). Context-aware: it loads in the main thread and in every worker thread.
+// files (conv.cc, batch-norm.cc, matmul.cc, pooling.cc). Context-aware: it loads in the main thread and in every worker thread.
 #include <napi.h>
 #include <omp.h>
 
@@ -57,10 +57,14 @@ Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, context().threads);
 }
 
-Napi::Value CachedPlans(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), static_cast<double>(context().conv_plans.size())); }
+Napi::Value CachedPlans(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(context().conv_plans.size() + context().matmul_plans.size() + context().pool_plans.size()));
+}
 
 Napi::Value ClearPlans(const Napi::CallbackInfo& info) {
   context().conv_plans.clear();
+  context().matmul_plans.clear();
+  context().pool_plans.clear();
   return info.Env().Undefined();
 }
 
@@ -68,6 +72,12 @@ Napi::Value Forward(const Napi::CallbackInfo& info) { return ConvForward(context
 Napi::Value BackwardData(const Napi::CallbackInfo& info) { return ConvBackwardData(context(), info); }
 Napi::Value BackwardWeights(const Napi::CallbackInfo& info) { return ConvBackwardWeights(context(), info); }
 Napi::Value Implementation(const Napi::CallbackInfo& info) { return ConvImplementation(context(), info); }
+Napi::Value ChannelSums(const Napi::CallbackInfo& info) { return BatchNormChannelSums(context(), info); }
+Napi::Value NormForward(const Napi::CallbackInfo& info) { return BatchNormForward(context(), info); }
+Napi::Value NormBackward(const Napi::CallbackInfo& info) { return BatchNormBackward(context(), info); }
+Napi::Value MatMul(const Napi::CallbackInfo& info) { return BatchMatMul(context(), info); }
+Napi::Value PoolFwd(const Napi::CallbackInfo& info) { return PoolForward(context(), info); }
+Napi::Value PoolBwd(const Napi::CallbackInfo& info) { return PoolBackward(context(), info); }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("info", Napi::Function::New(env, Info, "info"));
@@ -78,6 +88,12 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("convBackwardData", Napi::Function::New(env, BackwardData, "convBackwardData"));
   exports.Set("convBackwardWeights", Napi::Function::New(env, BackwardWeights, "convBackwardWeights"));
   exports.Set("convImplementation", Napi::Function::New(env, Implementation, "convImplementation"));
+  exports.Set("channelSums", Napi::Function::New(env, ChannelSums, "channelSums"));
+  exports.Set("batchNormForward", Napi::Function::New(env, NormForward, "batchNormForward"));
+  exports.Set("batchNormBackward", Napi::Function::New(env, NormBackward, "batchNormBackward"));
+  exports.Set("batchMatMul", Napi::Function::New(env, MatMul, "batchMatMul"));
+  exports.Set("poolForward", Napi::Function::New(env, PoolFwd, "poolForward"));
+  exports.Set("poolBackward", Napi::Function::New(env, PoolBwd, "poolBackward"));
   return exports;
 }
 

@@ -16,6 +16,8 @@
 #include "primitive-cache.h"
 
 struct ConvPlan;
+struct MatmulPlan;
+struct PoolPlan;
 
 // Plans kept per op family and thread; each holds JIT-compiled code, so the bound is what keeps native memory flat.
 constexpr std::size_t kPlanCapacity = 64;
@@ -85,6 +87,8 @@ struct NativeContext {
   // Slots 0-3: operands in oneDNN's preferred layout (when it differs from tfjs's); slot 4: primitive scratchpad.
   ScratchBuffer scratch[5];
   PrimitiveCache<ConvPlan> conv_plans{kPlanCapacity};
+  PrimitiveCache<MatmulPlan> matmul_plans{kPlanCapacity};
+  PrimitiveCache<PoolPlan> pool_plans{kPlanCapacity};
 
   // OpenMP's team size is a per-thread setting; set it before each call in case anything else changed it.
   void apply_threads() const {
@@ -102,3 +106,12 @@ Napi::Value ConvForward(NativeContext& context, const Napi::CallbackInfo& info);
 Napi::Value ConvBackwardData(NativeContext& context, const Napi::CallbackInfo& info);
 Napi::Value ConvBackwardWeights(NativeContext& context, const Napi::CallbackInfo& info);
 Napi::Value ConvImplementation(NativeContext& context, const Napi::CallbackInfo& info);
+// Batch normalization (batch-norm.cc).
+Napi::Value BatchNormChannelSums(NativeContext& context, const Napi::CallbackInfo& info);
+Napi::Value BatchNormForward(NativeContext& context, const Napi::CallbackInfo& info);
+Napi::Value BatchNormBackward(NativeContext& context, const Napi::CallbackInfo& info);
+// Batched matrix products (matmul.cc).
+Napi::Value BatchMatMul(NativeContext& context, const Napi::CallbackInfo& info);
+// Max and average pooling (pooling.cc).
+Napi::Value PoolForward(NativeContext& context, const Napi::CallbackInfo& info);
+Napi::Value PoolBackward(NativeContext& context, const Napi::CallbackInfo& info);

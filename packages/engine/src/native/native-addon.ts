@@ -33,7 +33,7 @@ export interface NativeAddon {
   info(): NativeAddonInfo;
   /** Sets oneDNN's threads for the calling JS thread (0: every core); returns the count now in effect. */
   setThreads(count: number): number;
-  /** Number of compiled convolution plans cached for the calling thread. */
+  /** Number of compiled plans (convolutions, matrix products, pooling) cached for the calling thread. */
   cachedPlans(): number;
   /** Drops the calling thread's cached plans. */
   clearPlans(): void;
@@ -45,6 +45,28 @@ export interface NativeAddon {
   convBackwardWeights(heap: ArrayBuffer, params: Int32Array, x: number, dy: number, dw: number): void;
   /** The oneDNN implementation chosen for a convolution (e.g. `brgconv:avx512_core`), building its plan if needed. */
   convImplementation(kind: NativeConvKind, params: Int32Array): string;
+  /**
+   * out[i] = op(a[i]) x op(b[i]) over float32 row-major items; `params` = [itemsA, itemsB, rows, inner, cols,
+   * transposeA, transposeB] (an operand of one item serves every item; a transposed operand is stored [cols, rows]).
+   */
+  batchMatMul(heap: ArrayBuffer, params: Int32Array, a: number, b: number, out: number): void;
+  /** Max or average pooling forward (NHWC); `params` = sizes, strides, padding and algorithm (native/pooling.ts). */
+  poolForward(heap: ArrayBuffer, params: Int32Array, x: number, out: number): void;
+  /** The pooling's input gradient dx from dy (max pooling also reads x, to find each window's maximum). */
+  poolBackward(heap: ArrayBuffer, params: Int32Array, x: number, dy: number, dx: number): void;
+  /** Per-channel sum and sum of squares (float64) of `rows` rows of `channels` float32 values at `x`. */
+  channelSums(heap: ArrayBuffer, x: number, rows: number, channels: number, sum: Float64Array, sumSquares: Float64Array): void;
+  /** out = (x - mean) * scale / sqrt(variance + epsilon) + offset per channel; `offset`/`scale` -1 when absent. */
+  batchNormForward(heap: ArrayBuffer, x: number, rows: number, channels: number, mean: number, variance: number, offset: number, scale: number, epsilon: number, out: number): void;
+  /**
+   * The batch-norm gradient in phase 0 (full: dx, dScale, dOffset), 1 (sums: dScale = sum(dy * xhat), dOffset =
+   * sum(dy)) or 2 (input: dx from the given whole-batch meanDy, meanDyXhat); operands a phase does not use are -1.
+   */
+  batchNormBackward(
+    heap: ArrayBuffer, phase: 0 | 1 | 2, rows: number, channels: number, epsilon: number,
+    x: number, dy: number, mean: number, variance: number, scale: number, meanDy: number, meanDyXhat: number,
+    dx: number, dScale: number, dOffset: number,
+  ): void;
 }
 
 /** The addon, or why it cannot load; `path` is where it was looked for. */
@@ -55,6 +77,7 @@ export const nativeAddonPathVariable = 'A2D_NATIVE_ADDON';
 
 const exportedFunctions: readonly (keyof NativeAddon)[] = [
   'info', 'setThreads', 'cachedPlans', 'clearPlans', 'convForward', 'convBackwardData', 'convBackwardWeights', 'convImplementation',
+  'channelSums', 'batchNormForward', 'batchNormBackward', 'batchMatMul', 'poolForward', 'poolBackward',
 ];
 
 const setupHint = 'run bash tools/setup.sh (it installs libdnnl-dev and builds packages/engine/native)';

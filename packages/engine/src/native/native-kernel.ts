@@ -16,17 +16,17 @@ export interface NativeKernelArgs {
   addon: NativeAddon;
 }
 
-/** One kernel: computes with oneDNN and returns the output, or returns undefined to let the wasm kernel run. */
+/** One kernel: computes natively and returns the output(s), or returns undefined to let the wasm kernel run. */
 export interface NativeKernel {
   kernelName: string;
-  run(args: NativeKernelArgs): TensorInfo | undefined;
+  run(args: NativeKernelArgs): TensorInfo | TensorInfo[] | undefined;
 }
 
 /** The `wasm` registration of `kernel` over `fallback` (the wasm kernel of the same name, whose setup it keeps). */
 export function nativeKernelConfig(kernel: NativeKernel, addon: NativeAddon, fallback: KernelConfig): KernelConfig {
   const kernelFunc: KernelConfig['kernelFunc'] = (args) => {
     const backend = asWasmBackend(args.backend, kernel.kernelName);
-    let out: TensorInfo | undefined;
+    let out: TensorInfo | TensorInfo[] | undefined;
     try {
       out = heapUsable(backend) ? kernel.run({ inputs: args.inputs, attrs: args.attrs ?? {}, backend, addon }) : undefined;
     } catch (error) {
@@ -72,15 +72,34 @@ export function withOutput(
   shape: number[],
   compute: (heap: ArrayBuffer, offset: (info: TensorInfo) => number, out: number) => void,
 ): TensorInfo {
-  const out = backend.makeOutput(shape, 'float32');
+  const [out] = withOutputs(backend, kernelName, [shape], (heap, offset, [outOffset]) => compute(heap, offset, outOffset));
+  return out;
+}
+
+/** `withOutput` for several float32 outputs, allocated (in order) before the heap is read. */
+export function withOutputs(
+  backend: WasmBackend,
+  kernelName: string,
+  shapes: number[][],
+  compute: (heap: ArrayBuffer, offset: (info: TensorInfo) => number, outs: number[]) => void,
+): TensorInfo[] {
+  const outs: TensorInfo[] = [];
   try {
+    for (const shape of shapes) outs.push(backend.makeOutput(shape, 'float32'));
     const heap = addonHeap(backend);
     if (!heap) throw new NativeKernelError(kernelName, 'the wasm heap is not a plain ArrayBuffer');
     const offset = (info: TensorInfo) => byteOffset(backend, info, kernelName);
-    compute(heap, offset, offset(out));
+    compute(heap, offset, outs.map(offset));
   } catch (error) {
-    backend.disposeData(out.dataId, true);
+    for (const out of outs) backend.disposeData(out.dataId, true);
     throw error;
   }
-  return out;
+  return outs;
+}
+
+/** The wasm heap the addon works on, for calls that allocate nothing (throws when it is not a plain ArrayBuffer). */
+export function nativeHeap(backend: WasmBackend, kernelName: string): { heap: ArrayBuffer; offset: (info: TensorInfo) => number } {
+  const heap = addonHeap(backend);
+  if (!heap) throw new NativeKernelError(kernelName, 'the wasm heap is not a plain ArrayBuffer');
+  return { heap, offset: (info: TensorInfo) => byteOffset(backend, info, kernelName) };
 }

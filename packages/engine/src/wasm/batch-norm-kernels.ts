@@ -6,7 +6,7 @@
  * per channel in float64.
  */
 import { util, type KernelConfig, type NamedTensorInfoMap, type TensorInfo } from '@tensorflow/tfjs';
-import { asWasmBackend, kernelInputs, tensorRegion } from './wasm-backend';
+import { asWasmBackend, kernelInputs, tensorRegion, type WasmBackend } from './wasm-backend';
 
 /** Kernel: x [..., C] -> [mean [C], variance [C]] over every axis but the last (biased variance). */
 export const channelMomentsKernelName = 'A2dChannelMoments';
@@ -34,6 +34,16 @@ export function channelSums(values: ArrayLike<number>, channels: number): { sum:
   return { sum, sumSquares };
 }
 
+/** Computes `channelSums` of a heap tensor some other way (the `native` backend's addon), or returns undefined. */
+export type HeapChannelSums = (backend: WasmBackend, x: TensorInfo) => { sum: Float64Array; sumSquares: Float64Array } | undefined;
+
+let heapChannelSums: HeapChannelSums | undefined;
+
+/** Makes `wasmChannelSums` try `sums` first (the native backend's registration), or only JS again (undefined). */
+export function useHeapChannelSums(sums: HeapChannelSums | undefined): void {
+  heapChannelSums = sums;
+}
+
 /**
  * `channelSums` of a float32 tensor [..., C] of the wasm backend `backend`, read in place on its heap. Synchronised
  * batch norm all-reduces these float64 sums: the float32 outputs of the moments kernel would round them first.
@@ -41,7 +51,8 @@ export function channelSums(values: ArrayLike<number>, channels: number): { sum:
 export function wasmChannelSums(backend: unknown, x: TensorInfo): { sum: Float64Array; sumSquares: Float64Array } {
   const name = 'wasmChannelSums';
   if (x.dtype !== 'float32') throw new Error(`${name}: x must be float32, got ${x.dtype}`);
-  return channelSums(tensorRegion(asWasmBackend(backend, name), x, name), x.shape[x.shape.length - 1]);
+  const wasm = asWasmBackend(backend, name);
+  return heapChannelSums?.(wasm, x) ?? channelSums(tensorRegion(wasm, x, name), x.shape[x.shape.length - 1]);
 }
 
 function channelMoments(args: { inputs: NamedTensorInfoMap; backend: unknown }): TensorInfo[] {

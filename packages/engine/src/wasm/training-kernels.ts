@@ -2,14 +2,14 @@
  * Registers the wasm kernels that training needs and tfjs's wasm backend lacks or gets wrong.
  * Idempotent: a second call changes nothing; kernels already replaced by ours stay ours. Refuses to register
  * on any `@tensorflow/tfjs-backend-wasm` but the one they are written against (see `tfjs-wasm-version.ts`).
- * It also puts back tfjs's own wasm forward convolutions where the `native` backend replaced them, so
+ * It also puts back tfjs's own wasm forward convolutions, batch norm and pooling where the `native` backend replaced them, so
  * choosing `wasm` after `native` in one process runs wasm's kernels again.
  */
 import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs';
 // Importing it registers tfjs's own wasm kernels first, so ours replace them rather than being replaced later.
 import { version_wasm } from '@tensorflow/tfjs-backend-wasm';
 import { batchMatMulConfig } from './batch-mat-mul';
-import { batchNormGradConfig, channelMomentsConfig } from './batch-norm-kernels';
+import { batchNormGradConfig, channelMomentsConfig, useHeapChannelSums } from './batch-norm-kernels';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input';
 import { conv3dBackpropFilterConfig, conv3dBackpropInputConfig } from './conv3d-backprop';
@@ -38,8 +38,10 @@ export const wasmTrainingKernels: readonly KernelConfig[] = [
 /** Names of the kernels registered by `registerWasmTrainingKernels`. */
 export const wasmTrainingKernelNames: readonly string[] = wasmTrainingKernels.map((k) => k.kernelName);
 
-/** tfjs's own wasm kernels that the `native` backend replaces (its forward convolutions). */
-export const tfjsWasmKernelNames: readonly string[] = ['Conv2D', 'FusedConv2D', 'DepthwiseConv2dNative', 'FusedDepthwiseConv2D'];
+/** tfjs's own wasm kernels that the `native` backend replaces (its forward convolutions, batch norm and pooling). */
+export const tfjsWasmKernelNames: readonly string[] = [
+  'Conv2D', 'FusedConv2D', 'DepthwiseConv2dNative', 'FusedDepthwiseConv2D', 'FusedBatchNorm', 'MaxPool', 'AvgPool', 'AvgPoolGrad',
+];
 
 // Copied when this module loads, right after tfjs's wasm kernels registered themselves and before anything replaced them.
 const tfjsWasmKernels: readonly KernelConfig[] = tfjsWasmKernelNames
@@ -60,6 +62,7 @@ export function wasmKernelConfig(name: string): KernelConfig | undefined {
  */
 export function registerWasmTrainingKernels(installedVersion: string = version_wasm): string[] {
   assertSupportedTfjsWasmVersion(installedVersion);
+  useHeapChannelSums(undefined);
   const changed: string[] = [];
   for (const config of [...wasmTrainingKernels, ...tfjsWasmKernels]) {
     const current = getKernel(config.kernelName, 'wasm') as KernelConfig | undefined;

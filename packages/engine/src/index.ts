@@ -9,6 +9,7 @@ export type { EngineBackend } from '@a2d/core';
 export { batchNormTraining } from './batch-norm-training';
 export type { BatchNormTrainingResult } from './batch-norm-training';
 export { registerWasmTrainingKernels, tfjsWasmKernelNames, wasmTrainingKernelNames } from './wasm/training-kernels';
+export { checkFrameDifferencesInput, fillFrameDifferences, frameDifferencesConfig, frameDifferencesKernelName, frameDifferencesShape } from './wasm/frame-differences';
 export { loadNativeAddon, nativeAddonPath, nativeAddonPathVariable } from './native/native-addon';
 export type { NativeAddon, NativeAddonInfo, NativeAddonLoad, NativeConvKind } from './native/native-addon';
 export { nativeKernelNames, registerNativeKernels } from './native/native-kernels';

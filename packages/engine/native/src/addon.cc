@@ -1,6 +1,6 @@
 // a2d_dnnl: oneDNN kernels for tfjs's wasm backend, operating in place on the wasm heap. This file is the
 // module surface (what native-addon.ts types) and the per-thread context; the op families live in their own
-// files (conv.cc, batch-norm.cc, matmul.cc, pooling.cc). Context-aware: it loads in the main thread and in every worker thread.
+// files (conv.cc, batch-norm.cc, matmul.cc, pooling.cc, frame-differences.cc). Context-aware: it loads in the main thread and in every worker thread.
 #include <napi.h>
 #include <omp.h>
 
@@ -78,6 +78,7 @@ Napi::Value NormBackward(const Napi::CallbackInfo& info) { return BatchNormBackw
 Napi::Value MatMul(const Napi::CallbackInfo& info) { return BatchMatMul(context(), info); }
 Napi::Value PoolFwd(const Napi::CallbackInfo& info) { return PoolForward(context(), info); }
 Napi::Value PoolBwd(const Napi::CallbackInfo& info) { return PoolBackward(context(), info); }
+Napi::Value FrameDiffs(const Napi::CallbackInfo& info) { return FrameDifferences(context(), info); }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("info", Napi::Function::New(env, Info, "info"));
@@ -94,6 +95,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("batchMatMul", Napi::Function::New(env, MatMul, "batchMatMul"));
   exports.Set("poolForward", Napi::Function::New(env, PoolFwd, "poolForward"));
   exports.Set("poolBackward", Napi::Function::New(env, PoolBwd, "poolBackward"));
+  exports.Set("frameDifferences", Napi::Function::New(env, FrameDiffs, "frameDifferences"));
   return exports;
 }
 

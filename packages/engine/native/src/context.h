@@ -115,3 +115,5 @@ Napi::Value BatchMatMul(NativeContext& context, const Napi::CallbackInfo& info);
 // Max and average pooling (pooling.cc).
 Napi::Value PoolForward(NativeContext& context, const Napi::CallbackInfo& info);
 Napi::Value PoolBackward(NativeContext& context, const Napi::CallbackInfo& info);
+// The model's frame differences (frame-differences.cc).
+Napi::Value FrameDifferences(NativeContext& context, const Napi::CallbackInfo& info);

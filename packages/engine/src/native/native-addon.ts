@@ -54,6 +54,8 @@ export interface NativeAddon {
   poolForward(heap: ArrayBuffer, params: Int32Array, x: number, out: number): void;
   /** The pooling's input gradient dx from dy (max pooling also reads x, to find each window's maximum). */
   poolBackward(heap: ArrayBuffer, params: Int32Array, x: number, dy: number, dx: number): void;
+  /** The model's frame differences of clips [batch, time, pixels, channels] at `x` (see wasm/frame-differences.ts). */
+  frameDifferences(heap: ArrayBuffer, x: number, batch: number, time: number, pixels: number, channels: number, keepFrames: boolean, out: number): void;
   /** Per-channel sum and sum of squares (float64) of `rows` rows of `channels` float32 values at `x`. */
   channelSums(heap: ArrayBuffer, x: number, rows: number, channels: number, sum: Float64Array, sumSquares: Float64Array): void;
   /** out = (x - mean) * scale / sqrt(variance + epsilon) + offset per channel; `offset`/`scale` -1 when absent. */
@@ -77,7 +79,7 @@ export const nativeAddonPathVariable = 'A2D_NATIVE_ADDON';
 
 const exportedFunctions: readonly (keyof NativeAddon)[] = [
   'info', 'setThreads', 'cachedPlans', 'clearPlans', 'convForward', 'convBackwardData', 'convBackwardWeights', 'convImplementation',
-  'channelSums', 'batchNormForward', 'batchNormBackward', 'batchMatMul', 'poolForward', 'poolBackward',
+  'channelSums', 'batchNormForward', 'batchNormBackward', 'batchMatMul', 'poolForward', 'poolBackward', 'frameDifferences',
 ];
 
 const setupHint = 'run bash tools/setup.sh (it installs libdnnl-dev and builds packages/engine/native)';

@@ -17,6 +17,7 @@ import { nativeDepthwiseConv2d } from './depthwise-conv2d';
 import { nativeFusedConv2D } from './fused-conv2d';
 import { nativeFusedDepthwiseConv2D } from './fused-depthwise-conv2d';
 import type { NativeAddon } from './native-addon';
+import { nativeFrameDifferences } from './frame-differences';
 import { nativeAvgPool, nativeAvgPoolGrad, nativeMaxPool, nativeMaxPoolGrad } from './pooling';
 import { heapUsable, nativeKernelConfig, type NativeKernel } from './native-kernel';
 
@@ -38,6 +39,7 @@ export const nativeKernels: readonly NativeKernel[] = [
   nativeAvgPool,
   nativeMaxPoolGrad,
   nativeAvgPoolGrad,
+  nativeFrameDifferences,
 ];
 
 /** Names of the kernels `registerNativeKernels` replaces. */

@@ -56,6 +56,47 @@ describeNative('native kernels and memory', () => {
     tf.dispose([x, filter, dy]);
   });
 
+  it('leaves tensors, wasm data ids and RSS flat over 1,000 calls of the other native kernels (matmul, pooling, batch norm)', () => {
+    const backend = tf.backend() as unknown as WasmBackend;
+    const rng = new Rng('native-memory/others');
+    const x = tf.tensor4d(normalValues(rng, 2 * 17 * 15 * 24), [2, 17, 15, 24]);
+    const a = tf.tensor3d(normalValues(rng, 6 * 9 * 13), [6, 9, 13]);
+    const b = tf.tensor3d(normalValues(rng, 6 * 11 * 13), [6, 11, 13]);
+    const channel = tf.tensor1d(normalValues(rng, 24).map((v) => 1 + 0.1 * Math.abs(v)));
+    const pool: tf.NamedAttrMap = { filterSize: 3, strides: 2, pad: 'same' };
+    const call = (i: number) => {
+      const kind = i % 6;
+      const run = (name: string, inputs: tf.NamedTensorMap, attrs: tf.NamedAttrMap = {}) => {
+        const out = tf.engine().runKernel(name, inputs, attrs);
+        tf.dispose(out as tf.Tensor | tf.Tensor[]);
+      };
+      if (kind === 0) run('BatchMatMul', { a, b }, { transposeA: false, transposeB: true });
+      else if (kind === 1) run('MaxPool', { x }, pool);
+      else if (kind === 2) {
+        const y = tf.engine().runKernel('MaxPool', { x }, pool) as tf.Tensor;
+        run('MaxPoolGrad', { dy: y, input: x, output: y }, pool);
+        y.dispose();
+      } else if (kind === 3) run('A2dChannelMoments', { x });
+      else if (kind === 4) run('FusedBatchNorm', { x, mean: channel, variance: channel, offset: channel, scale: channel }, { varianceEpsilon: 1e-3 });
+      else run('A2dBatchNormGrad', { x, dy: x, mean: channel, variance: channel, scale: channel }, { varianceEpsilon: 1e-3 });
+    };
+    for (let i = 0; i < 300; i++) call(i);
+    collectGarbage();
+    const tensors = tf.memory().numTensors;
+    const dataIds = backend.numDataIds();
+    const rss = process.memoryUsage().rss;
+    for (let i = 0; i < 1000; i++) {
+      call(i);
+      if (i % 100 === 99) {
+        expect(tf.memory().numTensors).toBe(tensors);
+        expect(backend.numDataIds()).toBe(dataIds);
+      }
+    }
+    collectGarbage();
+    expect((process.memoryUsage().rss - rss) / MiB).toBeLessThan(4);
+    tf.dispose([x, a, b, channel]);
+  });
+
   it('keeps at most planCapacity compiled plans however many shapes it sees', () => {
     addon.clearPlans();
     const capacity = addon.info().planCapacity;

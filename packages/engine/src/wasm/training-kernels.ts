@@ -14,6 +14,7 @@ import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input';
 import { conv3dBackpropFilterConfig, conv3dBackpropInputConfig } from './conv3d-backprop';
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise-backprop';
+import { frameDifferencesConfig } from './frame-differences';
 import { identityConfig } from './identity';
 import { maxPoolGradConfig } from './max-pool-grad';
 import { assertSupportedTfjsWasmVersion } from './tfjs-wasm-version';
@@ -33,6 +34,7 @@ export const wasmTrainingKernels: readonly KernelConfig[] = [
   maxPoolGradConfig,
   identityConfig,
   batchMatMulConfig,
+  frameDifferencesConfig,
 ];
 
 /** Names of the kernels registered by `registerWasmTrainingKernels`. */

@@ -2,71 +2,22 @@
  * `A2dFrameDifferences`: [B, T, H, W, C] -> [B, T, H, W, 2C] (each pixel's C values, then its difference to the same
  * pixel of the previous frame; zero for the first frame) or [B, T, H, W, C] (differences only), in one pass over
  * the frames. Composed of tfjs ops it took a reshape, two slices, a subtraction, a pad and a channel concat, the
- * concat alone ~9% of a default training step on wasm (`layers:profile`). Registered for the wasm and cpu backends
- * (the values are the same float32 subtractions); other backends (webgl, tfjs-node) keep the composed ops.
+ * concat alone ~9% of a default training step on wasm (`layers:profile`). The wasm kernel (and the `native` backend's,
+ * which replaces it) is `@a2d/engine`'s; this file adds the cpu kernel (the same float32 subtractions) and the
+ * gradient. Other backends (webgl, tfjs-node) keep the composed ops.
  */
-import { asWasmBackend, f32Region, tensorRegion, tf } from '@a2d/engine';
+import { checkFrameDifferencesInput, fillFrameDifferences, frameDifferencesConfig, frameDifferencesKernelName, frameDifferencesShape, tf } from '@a2d/engine';
 
 /** The kernel's name. */
-export const FRAME_DIFFERENCES_KERNEL = 'A2dFrameDifferences';
+export const FRAME_DIFFERENCES_KERNEL = frameDifferencesKernelName;
 
 /** Backends with a one-pass implementation. */
 const BACKENDS = ['wasm', 'cpu'] as const;
-
-/** Writes the frames (and/or) their differences of `x` [B, T, frameSize/C, C] into `out`. */
-function fillFrameDifferences(x: Float32Array, out: Float32Array, shape: readonly number[], keepFrames: boolean): void {
-  const [batch, time, height, width, channels] = shape;
-  const pixels = height * width;
-  const frameSize = pixels * channels;
-  const outChannels = keepFrames ? 2 * channels : channels;
-  for (let b = 0; b < batch; b++) {
-    for (let t = 0; t < time; t++) {
-      const frame = (b * time + t) * frameSize;
-      const outFrame = (b * time + t) * pixels * outChannels;
-      const diffAt = keepFrames ? channels : 0;
-      for (let p = 0; p < pixels; p++) {
-        const src = frame + p * channels;
-        const dst = outFrame + p * outChannels;
-        for (let c = 0; c < channels; c++) {
-          const value = x[src + c];
-          if (keepFrames) out[dst + c] = value;
-          // The same float32 subtraction as tf.sub (x_t - x_{t-1}); the first frame's difference is zero.
-          out[dst + diffAt + c] = t === 0 ? 0 : Math.fround(value - x[src + c - frameSize]);
-        }
-      }
-    }
-  }
-}
-
-function outputShape(shape: readonly number[], keepFrames: boolean): number[] {
-  return [...shape.slice(0, 4), keepFrames ? 2 * shape[4] : shape[4]];
-}
-
-function checkInput(x: tf.TensorInfo): void {
-  if (x.shape.length !== 5) throw new TypeError(`${FRAME_DIFFERENCES_KERNEL}: expected [B, T, H, W, C], got [${x.shape.join(', ')}]`);
-  if (x.dtype !== 'float32') throw new TypeError(`${FRAME_DIFFERENCES_KERNEL}: expected float32, got ${x.dtype}`);
-}
 
 interface KernelArgs {
   inputs: tf.NamedTensorInfoMap;
   backend: unknown;
   attrs?: tf.NamedAttrMap;
-}
-
-function wasmKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
-  const wasm = asWasmBackend(backend, FRAME_DIFFERENCES_KERNEL);
-  const x = inputs.x as tf.TensorInfo;
-  checkInput(x);
-  const keepFrames = attrs?.keepFrames !== false;
-  const shape = outputShape(x.shape, keepFrames);
-  const out = wasm.makeOutput(shape, 'float32');
-  const outData = wasm.dataIdMap.get(out.dataId);
-  if (!outData) throw new Error(`${FRAME_DIFFERENCES_KERNEL} (wasm): output lost`);
-  // Views taken after the allocation: it may grow the heap and replace its buffer.
-  const input = tensorRegion(wasm, x, FRAME_DIFFERENCES_KERNEL);
-  const output = f32Region(wasm.wasm, outData.memoryOffset >>> 2, shape.reduce((a, b) => a * b, 1));
-  fillFrameDifferences(input, output, x.shape, keepFrames);
-  return out;
 }
 
 interface CpuBackendLike {
@@ -77,11 +28,11 @@ interface CpuBackendLike {
 function cpuKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const cpu = backend as CpuBackendLike;
   const x = inputs.x as tf.TensorInfo;
-  checkInput(x);
+  checkFrameDifferencesInput(x);
   const values = cpu.data.get(x.dataId)?.values;
   if (!(values instanceof Float32Array)) throw new Error(`${FRAME_DIFFERENCES_KERNEL} (cpu): input values not found`);
   const keepFrames = attrs?.keepFrames !== false;
-  const shape = outputShape(x.shape, keepFrames);
+  const shape = frameDifferencesShape(x.shape, keepFrames);
   const out = new Float32Array(shape.reduce((a, b) => a * b, 1));
   fillFrameDifferences(values, out, x.shape, keepFrames);
   return cpu.makeTensorInfo(shape, 'float32', out);
@@ -116,12 +67,9 @@ export function registerFrameDifferencesKernel(): void {
   if (registered) return;
   registered = true;
   for (const backendName of BACKENDS) {
+    // initEngine registers engine's wasm kernel (or native's in its place); this covers a wasm started without it.
     if (tf.getKernel(FRAME_DIFFERENCES_KERNEL, backendName)) continue;
-    tf.registerKernel({
-      kernelName: FRAME_DIFFERENCES_KERNEL,
-      backendName,
-      kernelFunc: (backendName === 'wasm' ? wasmKernel : cpuKernel) as unknown as tf.KernelFunc,
-    });
+    tf.registerKernel(backendName === 'wasm' ? frameDifferencesConfig : { kernelName: FRAME_DIFFERENCES_KERNEL, backendName, kernelFunc: cpuKernel as unknown as tf.KernelFunc });
   }
   if (!tf.getGradient(FRAME_DIFFERENCES_KERNEL)) {
     tf.registerGradient({

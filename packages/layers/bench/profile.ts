@@ -1,11 +1,12 @@
 /**
- * `npx nx run layers:profile [--backend=auto|wasm|cpu|...] [--batch=N] [--top=N] [--out=bench-results/profile-<backend>.json]
- *   [--model.* / --data.* / --augment.* ...]`
+ * `npx nx run layers:profile [--mode=train|predict] [--backend=auto|wasm|cpu|...] [--batch=N] [--top=N]
+ *   [--out=bench-results/profile-<backend>[-predict].json] [--model.* / --data.* / --augment.* ...]`
  *
  * Where one training step of the configured TwoStepModel goes (the step `layers:bench` times: one Adam step of both
- * heads on synthetic clips, default config: tiny backbone, 8 frames of 112 px, batch 8): kernel time by kernel
- * (calls, ms, share of the kernel time) and the input shapes of the costliest kernels, printed and written as JSON.
- * One unmeasured step first, so weight packing and first-call set-up are not counted.
+ * heads on synthetic clips, default config: tiny backbone, 8 frames of 112 px, batch 8), or with `--mode=predict`
+ * one batch of sequential inference (`predict`, what the evaluator runs): kernel time by kernel (calls, ms, share of
+ * the kernel time) and the input shapes of the costliest kernels, printed and written as JSON. One unmeasured run
+ * first, so weight packing and first-call set-up are not counted.
  */
 import { z } from 'zod';
 import { a2dConfigSchema, loadConfig, numberFlag, parseCommandLine, runCommandLine, stringFlag, writeJsonAtomic } from '@a2d/core';
@@ -13,12 +14,13 @@ import { initEngine, profileKernels, summarizeKernels, tf, type KernelSummary } 
 import { benchTrainingStep } from './training-step';
 
 const USAGE =
-  'usage: npx nx run layers:profile [--backend=<auto|native|wasm|cpu|tensorflow|tensorflow-gpu>] [--batch=<n>] [--top=<n>] [--out=<file.json>] [--<config.path>=<value> ...]';
+  'usage: npx nx run layers:profile [--mode=<train|predict>] [--backend=<auto|native|wasm|cpu|tensorflow|tensorflow-gpu>] [--batch=<n>] [--top=<n>] [--out=<file.json>] [--<config.path>=<value> ...]';
 
 const COMMAND_LINE = {
   flags: z.object({
     batch: numberFlag().pipe(z.number().int().positive()).optional(),
     top: numberFlag().pipe(z.number().int().positive()).default(15),
+    mode: z.enum(['train', 'predict']).default('train'),
     out: stringFlag().optional(),
   }),
   aliases: { backend: 'engine.backend' },
@@ -51,26 +53,29 @@ export async function runProfileCommand(argv: readonly string[], env: NodeJS.Pro
   const batch = flags.batch ?? config.data.loader.batchSize;
   const bench = benchTrainingStep(config, batch);
   try {
-    bench.step(); // unmeasured: first-call set-up, packed weights
+    const predict = flags.mode === 'predict';
+    const run = predict ? () => void bench.model.predict(bench.clips) : () => void bench.step();
+    run(); // unmeasured: first-call set-up, packed weights
     const tensors = tf.memory().numTensors;
     const start = performance.now();
-    bench.step();
+    run();
     const plainMs = performance.now() - start;
-    const profile = await profileKernels(() => bench.step());
-    if (tf.memory().numTensors !== tensors) throw new Error(`the training step leaked ${tf.memory().numTensors - tensors} tensors`);
+    const profile = await profileKernels(run);
+    if (tf.memory().numTensors !== tensors) throw new Error(`the ${predict ? 'prediction' : 'training step'} leaked ${tf.memory().numTensors - tensors} tensors`);
     const summary = summarizeKernels(profile.calls, 3);
     const m = config.model;
     print(
-      `one training step (Adam, both heads) of the two-step model: backbone ${m.backbone}${m.sharedBackbone ? ' (shared)' : ' (one per step)'}, ` +
+      `${predict ? 'one batch of sequential inference (predict)' : 'one training step (Adam, both heads)'} of the two-step model: backbone ${m.backbone}${m.sharedBackbone ? ' (shared)' : ' (one per step)'}, ` +
         `batch ${batch} x ${config.data.sampling.numFrames} frames x ${config.augment.cropSize} px, backend ${engine.backend}\n` +
-        `step ${plainMs.toFixed(0)} ms unprofiled, ${profile.wallMs.toFixed(0)} ms profiled; ${summary.totalCalls} kernel calls, ${summary.totalMs.toFixed(0)} ms in kernels\n\n`,
+        `${predict ? 'batch' : 'step'} ${plainMs.toFixed(0)} ms unprofiled, ${profile.wallMs.toFixed(0)} ms profiled; ${summary.totalCalls} kernel calls, ${summary.totalMs.toFixed(0)} ms in kernels\n\n`,
     );
     print(formatKernelSummary(summary, flags.top));
-    const out = flags.out ?? `bench-results/profile-${engine.backend}.json`;
+    const out = flags.out ?? `bench-results/profile-${engine.backend}${predict ? '-predict' : ''}.json`;
     await writeJsonAtomic(out, {
       date: new Date().toISOString(),
       engine,
       model: config.model,
+      mode: flags.mode,
       batch,
       numFrames: config.data.sampling.numFrames,
       inputSize: config.augment.cropSize,

@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import { A2dError, ACTORS, booleanFlag, listFlag, parseCommandLine, runCommandLine, VIDEO_ACTIONS } from '@a2d/core';
-import { initEngine, tf } from '@a2d/engine';
+import { currentBackend, initEngine } from '@a2d/engine';
 import { experimentSelectionFlags, findExperiment } from './experiment-folder';
 import { VideoFilePredictor, type PairPrediction, type PredictorSettings, type VideoFilePrediction } from './video-file-predictor';
 
@@ -117,7 +117,7 @@ export async function runPredictCommand(argv: readonly string[], print: (text: s
   if (!flags.json) {
     print(
       `${settings.checkpoint} (${settings.modelKind}, ${settings.weights === 'ema' ? 'EMA' : 'live'} weights, ${settings.views} view(s) x ${settings.crops} crop(s) per file, ` +
-        `${tf.getBackend()}): loaded in ${modelLoadMilliseconds.toFixed(0)} ms\n`,
+        `${currentBackend()}): loaded in ${modelLoadMilliseconds.toFixed(0)} ms\n`,
     );
   }
   const files: PredictedFile[] = [];
@@ -145,7 +145,7 @@ export async function runPredictCommand(argv: readonly string[], print: (text: s
       modelKind: settings.modelKind,
       views: settings.views,
       constrainedTopK: settings.constrainedTopK,
-      backend: tf.getBackend(),
+      backend: currentBackend(),
       modelLoadMilliseconds,
       files,
     });

@@ -2,7 +2,7 @@
 
 /** The one tfjs instance of the workspace (import it from here so every package shares its backends). */
 export * as tf from '@tensorflow/tfjs';
-export { initEngine, installHint, backendPreference, realEnvironment } from './init-engine';
+export { currentBackend, initEngine, installHint, backendPreference, realEnvironment } from './init-engine';
 export type { EngineEnvironment, EngineInfo, InitEngineOptions, ResolvedBackend } from './init-engine';
 export { BackendUnavailableError } from './backend-unavailable-error';
 export type { EngineBackend } from '@a2d/core';

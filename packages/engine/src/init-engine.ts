@@ -156,6 +156,18 @@ async function tryStart(backend: Exclude<ResolvedBackend, 'native'>, environment
   }
 }
 
+// What the last successful `initEngine` started (for `currentBackend`).
+let started: EngineInfo | undefined;
+
+/**
+ * The backend running now, by our name: `native` where `initEngine` started it (tfjs itself calls it `wasm`), else
+ * tfjs's name of its active backend (also when something switched backends since with `tf.setBackend`).
+ */
+export function currentBackend(): string {
+  const active = tf.getBackend();
+  return started && started.tfjsBackend === active ? started.backend : active;
+}
+
 /** Chooses and starts the tfjs backend; see the file comment for the order. */
 export async function initEngine(options: InitEngineOptions = {}): Promise<EngineInfo> {
   const requested = options.backend ?? 'auto';
@@ -180,6 +192,7 @@ export async function initEngine(options: InitEngineOptions = {}): Promise<Engin
           : `requested explicitly${detail}`;
       const info: EngineInfo = { requested, backend, tfjsBackend: tf.getBackend(), reason, skipped, tfjsVersion: tf.version.tfjs };
       log(`engine: backend ${backend} (${reason})`);
+      started = info;
       return info;
     }
     if (requested !== 'auto') throw new BackendUnavailableError(backend, failure, installHint(backend));

@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { DatasetError, type A2dConfig } from '@a2d/core';
-import { tf } from '@a2d/engine';
+import { currentBackend, tf } from '@a2d/engine';
 import { checkFfmpegTools, DataLoader, readVideoset, splitDataset } from '@a2d/ingest';
 import {
   buildMetricsJson,
@@ -168,7 +168,7 @@ export async function evaluateExperiment(options: EvaluateExperimentOptions): Pr
         modelKind: config.model.kind,
         backbone: config.model.backbone,
         constrainedTopK: config.model.constrainedDecoding.topK,
-        backend: tf.getBackend(),
+        backend: currentBackend(),
         seconds,
         clipsPerSecond: clipsDone / Math.max(1e-9, seconds),
         skippedVideos: loader.skipped.map((s) => s.videoId),

@@ -4,7 +4,7 @@ import { BackendUnavailableError } from '../backend-unavailable-error';
 import { DataParallelTrainer } from '../data-parallel/data-parallel-trainer';
 import { InProcessTrainer } from '../data-parallel/in-process-trainer';
 import { splitBatch } from '../data-parallel/replica';
-import { backendPreference, initEngine, realEnvironment } from '../init-engine';
+import { backendPreference, currentBackend, initEngine, realEnvironment } from '../init-engine';
 import { relativeError } from '../testing/backend-pair';
 import { convBatch, convReplicaSpec } from '../testing/conv-replica';
 import { describeNative, requireSpecAddon } from '../testing/native-specs';
@@ -61,6 +61,8 @@ describeNative('the native backend', () => {
     const lines: string[] = [];
     const native = await initEngine({ backend: 'native', log: (line) => lines.push(line), threads: 1 });
     expect(native).toMatchObject({ requested: 'native', backend: 'native', tfjsBackend: 'wasm' });
+    // What results and logs record: native by our name, though tfjs calls its backend wasm.
+    expect(currentBackend()).toBe('native');
     expect(lines).toEqual([expect.stringMatching(/^engine: backend native \(requested explicitly; oneDNN 2\.\d+\.\d+ \(omp, \w+, 1 thread\)\)$/)]);
     expect(requireSpecAddon().info().threads).toBe(1);
     const wasmOwn = nativeKernelNames.map((name) => wasmKernelConfig(name)?.kernelFunc);
@@ -69,6 +71,7 @@ describeNative('the native backend', () => {
 
     const wasm = await initEngine({ backend: 'wasm', log: quiet });
     expect(wasm).toMatchObject({ backend: 'wasm', tfjsBackend: 'wasm' });
+    expect(currentBackend()).toBe('wasm');
     expect(kernelFuncs(tfjsWasmKernelNames)).toEqual(tfjsOwn);
     expect(kernelFuncs(nativeKernelNames)).toEqual(wasmOwn);
     expect(kernelFuncs(wasmTrainingKernelNames)).toEqual(wasmTrainingKernelNames.map((name) => wasmKernelConfig(name)?.kernelFunc));

@@ -29,6 +29,19 @@ describe('resampleRegion', () => {
     }
   });
 
+  it('gives the bilinear loop\'s bytes, channel by channel, where it copies (the default 112 x 112 test view of 128 x 160)', () => {
+    const clip = createClip(3, 128, 160);
+    let state = 12345;
+    for (let i = 0; i < clip.data.length; i++) {
+      state = (state * 1103515245 + 12345) >>> 0;
+      clip.data[i] = state >>> 24;
+    }
+    const copied = resampleRegion(clip, { top: 8, left: 24, height: 112, width: 112 }, 112, 112);
+    // A box a hair off the pixel grid takes the bilinear loop; its weights round away.
+    const interpolated = resampleRegion(clip, { top: 8 + 1e-9, left: 24 + 1e-9, height: 112, width: 112 }, 112, 112);
+    expect(Buffer.from(copied.data).equals(Buffer.from(interpolated.data))).toBe(true);
+  });
+
   it('samples a linear gradient at pixel centres when scaling (known values away from the frame edge)', () => {
     const clip = gradientClip(1, 40, 40);
     // Box 20x20 at (10, 8) scaled to 10x10: output pixel i reads source 8 + 2i + 0.5 (columns), 10 + 2i + 0.5 (rows).

@@ -38,6 +38,34 @@ function samplingTable(start: number, length: number, outSize: number, inSize: n
   return { low, high, weight };
 }
 
+/** Whether every sample falls on a source pixel, consecutive ones on consecutive pixels (a box of the output size at whole-pixel offsets). */
+function isPixelCopy(table: SamplingTable): boolean {
+  const first = table.low[0];
+  return table.weight.every((w) => w === 0) && table.low.every((v, i) => v === first + i);
+}
+
+/**
+ * The output rows as slices of the source: what the bilinear loop computes when every weight is 0, without the
+ * arithmetic (the default test view, a 112 x 112 centre of 128 x 160 frames, is one; 17% of `evaluator:test`'s time
+ * on native went to resampling it).
+ */
+function copyRegion(clip: Clip, sourceRows: Int32Array, left: number, outWidth: number): Clip {
+  const { numFrames, height, width, data } = clip;
+  const out = createClip(numFrames, sourceRows.length, outWidth);
+  const rowBytes = width * 3;
+  const outRowBytes = outWidth * 3;
+  let o = 0;
+  for (let t = 0; t < numFrames; t++) {
+    const frameStart = t * height * rowBytes;
+    for (const row of sourceRows) {
+      const start = frameStart + row * rowBytes + left * 3;
+      out.data.set(data.subarray(start, start + outRowBytes), o);
+      o += outRowBytes;
+    }
+  }
+  return out;
+}
+
 const BOX_SLACK = 1e-6;
 
 /** Throws unless the box has positive size and lies inside a `height x width` frame. */
@@ -70,6 +98,7 @@ export function resampleRegion(clip: Clip, box: CropBox, outHeight: number, outW
   }
   const columns = samplingTable(box.left, box.width, outWidth, width);
   const rows = samplingTable(box.top, box.height, outHeight, height);
+  if (isPixelCopy(rows) && isPixelCopy(columns)) return copyRegion(clip, rows.low, columns.low[0], outWidth);
   // Byte offsets of the neighbours inside a row, so the inner loop only adds.
   const leftOffset = new Int32Array(outWidth);
   const rightOffset = new Int32Array(outWidth);

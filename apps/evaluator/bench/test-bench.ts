@@ -1,0 +1,92 @@
+/**
+ * `npx nx run evaluator:bench --experiment-name=<name> [--experiments-dir=experiments] [--backends=native,wasm]
+ *   [--rounds=2]`
+ *
+ * `evaluator:test` throughput on each backend, measured in the same run: the test split of a trained experiment,
+ * one process per backend and round (alternated, so a slower or busier minute falls on both), warm frame cache
+ * (one unmeasured run first). Prints clips/s per run, the best of each backend, and every backend's ratio to the
+ * last one listed (by default native / wasm), and writes them to bench-results/evaluator-test.json. The
+ * experiment's own results folder is restored afterwards (each run rewrites it).
+ */
+import { spawnSync } from 'node:child_process';
+import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+import { numberFlag, parseCommandLine, runCommandLine, stringFlag, writeJsonAtomic } from '@a2d/core';
+
+const USAGE = 'usage: npx nx run evaluator:bench --experiment-name=<name> [--experiments-dir=experiments] [--backends=native,wasm] [--rounds=<n>=2]';
+
+const COMMAND_LINE = {
+  flags: z.object({
+    experimentName: stringFlag(),
+    experimentsDir: stringFlag().default('experiments'),
+    backends: stringFlag().default('native,wasm'),
+    rounds: numberFlag().pipe(z.number().int().positive()).default(2),
+  }),
+  aliases: {},
+};
+
+/** What each run's metrics.json says about its speed. */
+const evaluationSchema = z.object({ evaluation: z.object({ backend: z.string(), clipsPerSecond: z.number(), seconds: z.number() }) });
+
+interface Run {
+  backend: string;
+  round: number;
+  clipsPerSecond: number;
+  seconds: number;
+}
+
+function evaluate(experiment: string, experimentsDir: string, backend: string): Run & { ran: string } {
+  const script = path.resolve(__dirname, '..', 'src', 'test.ts');
+  const child = spawnSync(process.execPath, ['--import', 'tsx', script, `--experiment-name=${experiment}`, `--experiments-dir=${experimentsDir}`, `--backend=${backend}`, '--quiet'], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (child.status !== 0) throw new Error(`evaluator:test on ${backend} failed (exit ${child.status}): ${(child.stderr || child.stdout).trim().split('\n').slice(-3).join(' | ')}`);
+  const file = path.join(experimentsDir, experiment, 'results', 'metrics.json');
+  const { evaluation } = evaluationSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
+  return { backend, round: 0, clipsPerSecond: evaluation.clipsPerSecond, seconds: evaluation.seconds, ran: evaluation.backend };
+}
+
+async function main(argv: readonly string[]): Promise<void> {
+  const { flags } = parseCommandLine(argv, COMMAND_LINE, { env: process.env });
+  const backends = flags.backends.split(',').map((b) => b.trim()).filter(Boolean);
+  if (backends.length === 0) throw new RangeError('--backends: expected a comma-separated list, e.g. native,wasm');
+  const results = path.join(flags.experimentsDir, flags.experimentName, 'results');
+  const backup = mkdtempSync(path.join(os.tmpdir(), 'a2d-evaluator-bench-'));
+  const hadResults = existsSync(results);
+  const mode = hadResults ? statSync(results).mode & 0o7777 : 0;
+  if (hadResults) cpSync(results, backup, { recursive: true, preserveTimestamps: true });
+  const runs: Run[] = [];
+  try {
+    console.error(`bench: warming the frame cache (${backends[0]}, not measured)`);
+    evaluate(flags.experimentName, flags.experimentsDir, backends[0]);
+    for (let round = 1; round <= flags.rounds; round++) {
+      for (const backend of round % 2 === 1 ? backends : [...backends].reverse()) {
+        const run = evaluate(flags.experimentName, flags.experimentsDir, backend);
+        if (run.ran !== backend) throw new Error(`asked for ${backend}, the evaluator ran ${run.ran}`);
+        runs.push({ backend, round, clipsPerSecond: run.clipsPerSecond, seconds: run.seconds });
+        console.log(`round ${round}: ${backend.padEnd(8)} ${run.clipsPerSecond.toFixed(1)} clips/s (${run.seconds.toFixed(1)} s)`);
+      }
+    }
+  } finally {
+    rmSync(results, { recursive: true, force: true });
+    if (hadResults) {
+      cpSync(backup, results, { recursive: true, preserveTimestamps: true });
+      chmodSync(results, mode); // the copy takes the temporary folder's mode (0700)
+    }
+    rmSync(backup, { recursive: true, force: true });
+  }
+  const best = Object.fromEntries(backends.map((b) => [b, Math.max(...runs.filter((r) => r.backend === b).map((r) => r.clipsPerSecond))]));
+  const peer = backends[backends.length - 1];
+  const ratios = Object.fromEntries(backends.slice(0, -1).map((b) => [`${b}/${peer}`, best[b] / best[peer]]));
+  for (const [name, ratio] of Object.entries(ratios)) console.log(`${name}: x${ratio.toFixed(2)} (best of ${flags.rounds})`);
+  const out = 'bench-results/evaluator-test.json';
+  await writeJsonAtomic(out, { date: new Date().toISOString(), experiment: flags.experimentName, runs, best, ratios });
+  console.log(`saved ${out}`);
+}
+
+if (require.main === module) {
+  void runCommandLine('evaluator:bench', USAGE, () => main(process.argv.slice(2)));
+}

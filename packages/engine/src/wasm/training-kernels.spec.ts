@@ -4,9 +4,9 @@ import { registerWasmTrainingKernels, wasmTrainingKernelNames } from './training
 describe('registerWasmTrainingKernels', () => {
   it('registers every training kernel wasm lacks, replaces the wrong ones, and is idempotent', () => {
     const before = new Map(wasmTrainingKernelNames.map((name) => [name, tf.getKernel(name, 'wasm')]));
-    // Added: what wasm lacks, and our fused batch-norm kernels; replaced: the slow or wrong ones wasm ships.
+    // Added: what wasm lacks, and our fused batch-norm and frame-differences kernels; replaced: the slow or wrong ones wasm ships.
     expect([...before].filter(([, kernel]) => kernel === undefined).map(([name]) => name).sort()).toEqual(
-      ['A2dBatchNormGrad', 'A2dChannelMoments', 'Conv2DBackpropFilter', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'UnsortedSegmentSum'],
+      ['A2dBatchNormGrad', 'A2dChannelMoments', 'A2dFrameDifferences', 'Conv2DBackpropFilter', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'UnsortedSegmentSum'],
     );
     expect([...before].filter(([, kernel]) => kernel !== undefined).map(([name]) => name).sort()).toEqual(
       ['BatchMatMul', 'Conv2DBackpropInput', 'Conv3DBackpropFilterV2', 'Conv3DBackpropInputV2', 'Identity', 'MaxPoolGrad'],

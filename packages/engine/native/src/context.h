@@ -91,8 +91,11 @@ struct NativeContext {
   PrimitiveCache<PoolPlan> pool_plans{kPlanCapacity};
 
   // OpenMP's team size is a per-thread setting; set it before each call in case anything else changed it.
-  void apply_threads() const {
-    if (omp_get_max_threads() != threads) omp_set_num_threads(threads);
+  void apply_threads() const { use_threads(threads); }
+
+  // Sets this thread's OpenMP team size to `count` (small ops run on 1; `apply_threads` restores the setting).
+  static void use_threads(int count) {
+    if (omp_get_max_threads() != count) omp_set_num_threads(count);
   }
 };
 

@@ -28,10 +28,6 @@ int threads_for(const NativeContext& context, const memory::dim (&p)[kMatmulPara
   return macs < kSingleThreadMacs ? 1 : context.threads;
 }
 
-void use_threads(int threads) {
-  if (omp_get_max_threads() != threads) omp_set_num_threads(threads);
-}
-
 // [items, rows, cols] stored row-major, or (transposed) stored as [items, cols, rows] and read through strides.
 memory::desc operand(memory::dim items, memory::dim rows, memory::dim cols, bool transposed) {
   const memory::dims strides = transposed ? memory::dims{rows * cols, 1, rows} : memory::dims{rows * cols, cols, 1};
@@ -43,7 +39,7 @@ std::shared_ptr<MatmulPlan> matmul_plan(NativeContext& context, const memory::di
   for (memory::dim v : p) key += ',' + std::to_string(v);
   std::shared_ptr<MatmulPlan> plan = context.matmul_plans.find(key);
   if (plan) return plan;
-  use_threads(threads);
+  NativeContext::use_threads(threads);
   plan = std::make_shared<MatmulPlan>();
   const memory::dim items = std::max(p[kItemsA], p[kItemsB]);
   plan->a = operand(p[kItemsA], p[kRows], p[kInner], p[kTransposeA] != 0);
@@ -80,7 +76,7 @@ Napi::Value BatchMatMul(NativeContext& context, const Napi::CallbackInfo& info) 
   try {
     const int threads = threads_for(context, p);
     std::shared_ptr<MatmulPlan> plan = matmul_plan(context, p, threads);
-    use_threads(threads);
+    NativeContext::use_threads(threads);
     memory a(plan->a, context.engine, heap.region(env, info[2], plan->a.get_size(), "a"));
     memory b(plan->b, context.engine, heap.region(env, info[3], plan->b.get_size(), "b"));
     memory out(plan->out, context.engine, heap.region(env, info[4], plan->out.get_size(), "out"));

@@ -36,10 +36,6 @@ int pool_threads(const NativeContext& context, const Params& p) {
   return values < kSingleThreadValues ? 1 : context.threads;
 }
 
-void use_pool_threads(int threads) {
-  if (omp_get_max_threads() != threads) omp_set_num_threads(threads);
-}
-
 Params& read_params(const Napi::CallbackInfo& info, const char* call, Params& p) {
   const Napi::Env env = info.Env();
   if (!info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array ||
@@ -65,7 +61,7 @@ std::shared_ptr<PoolPlan> pool_plan(NativeContext& context, const Params& p, boo
   for (memory::dim v : p) key += ',' + std::to_string(v);
   std::shared_ptr<PoolPlan> plan = context.pool_plans.find(key);
   if (plan) return plan;
-  use_pool_threads(threads);
+  NativeContext::use_threads(threads);
   plan = std::make_shared<PoolPlan>();
   plan->src = memory::desc({p[kPoolBatch], p[kPoolChannels], p[kPoolInHeight], p[kPoolInWidth]}, memory::data_type::f32, memory::format_tag::nhwc);
   plan->dst = memory::desc({p[kPoolBatch], p[kPoolChannels], p[kPoolOutHeight], p[kPoolOutWidth]}, memory::data_type::f32, memory::format_tag::nhwc);
@@ -110,7 +106,7 @@ Napi::Value PoolForward(NativeContext& context, const Napi::CallbackInfo& info) 
   try {
     const int threads = pool_threads(context, p);
     std::shared_ptr<PoolPlan> plan = pool_plan(context, p, false, threads);
-    use_pool_threads(threads);
+    NativeContext::use_threads(threads);
     memory x(plan->src, context.engine, heap.region(env, info[2], plan->src.get_size(), "x"));
     memory out(plan->dst, context.engine, heap.region(env, info[3], plan->dst.get_size(), "out"));
     std::unordered_map<int, memory> args{{DNNL_ARG_SRC, x}, {DNNL_ARG_DST, out}};
@@ -134,7 +130,7 @@ Napi::Value PoolBackward(NativeContext& context, const Napi::CallbackInfo& info)
   try {
     const int threads = pool_threads(context, p);
     std::shared_ptr<PoolPlan> plan = pool_plan(context, p, true, threads);
-    use_pool_threads(threads);
+    NativeContext::use_threads(threads);
     memory dy(plan->dst, context.engine, heap.region(env, info[3], plan->dst.get_size(), "dy"));
     memory dx(plan->src, context.engine, heap.region(env, info[4], plan->src.get_size(), "dx"));
     std::unordered_map<int, memory> args{{DNNL_ARG_DIFF_DST, dy}, {DNNL_ARG_DIFF_SRC, dx}};

@@ -6,9 +6,8 @@
  * only the order of the row sums differs (fixed blocks, the same for any thread count).
  */
 import { util, type TensorInfo } from '@tensorflow/tfjs';
-import { batchNormGradKernelName, channelMomentsKernelName } from '../wasm/batch-norm-kernels';
+import { batchNormGradKernelName, channelMomentsKernelName, momentsOutputs } from '../wasm/batch-norm-kernels';
 import type { WasmBackend } from '../wasm/wasm-backend';
-import { tensorRegion } from '../wasm/wasm-backend';
 import type { NativeAddon } from './native-addon';
 import { allFloat32, nativeHeap, withOutputs, type NativeKernel, type NativeKernelArgs } from './native-kernel';
 
@@ -39,17 +38,7 @@ export function nativeChannelSums(addon: NativeAddon, backend: WasmBackend, x: T
 function channelMoments({ inputs, backend, addon }: NativeKernelArgs): TensorInfo[] | undefined {
   const { x } = inputs;
   if (!x || !allFloat32(x) || x.shape.length === 0 || util.sizeFromShape(x.shape) === 0) return undefined;
-  const { rows, channels } = layout(x);
-  const { sum, sumSquares } = nativeChannelSums(addon, backend, x);
-  const [mean, variance] = [backend.makeOutput([channels], 'float32'), backend.makeOutput([channels], 'float32')];
-  const means = tensorRegion(backend, mean, channelMomentsKernelName);
-  const variances = tensorRegion(backend, variance, channelMomentsKernelName);
-  for (let c = 0; c < channels; c++) {
-    const m = sum[c] / rows;
-    means[c] = m;
-    variances[c] = Math.max(0, sumSquares[c] / rows - m * m);
-  }
-  return [mean, variance];
+  return momentsOutputs(backend, nativeChannelSums(addon, backend, x), layout(x).rows);
 }
 
 function fusedBatchNorm({ inputs, attrs, backend, addon }: NativeKernelArgs): TensorInfo | undefined {

@@ -15,6 +15,25 @@ function collectGarbage(): void {
 
 const MiB = 1024 * 1024;
 
+/** After 300 warm-up calls, 1,000 more of `call` keep tensors and wasm data ids constant and RSS within 4 MiB. */
+function expectFlatOver1000Calls(call: (i: number) => void): void {
+  const backend = tf.backend() as unknown as WasmBackend;
+  for (let i = 0; i < 300; i++) call(i);
+  collectGarbage();
+  const tensors = tf.memory().numTensors;
+  const dataIds = backend.numDataIds();
+  const rss = process.memoryUsage().rss;
+  for (let i = 0; i < 1000; i++) {
+    call(i);
+    if (i % 100 === 99) {
+      expect(tf.memory().numTensors).toBe(tensors);
+      expect(backend.numDataIds()).toBe(dataIds);
+    }
+  }
+  collectGarbage();
+  expect((process.memoryUsage().rss - rss) / MiB).toBeLessThan(4);
+}
+
 describeNative('native kernels and memory', () => {
   let addon: NativeAddon;
   beforeAll(async () => {
@@ -23,7 +42,6 @@ describeNative('native kernels and memory', () => {
   });
 
   it('leaves tensors, wasm data ids and RSS flat over 1,000 convolution calls (forward and both gradients)', () => {
-    const backend = tf.backend() as unknown as WasmBackend;
     const rng = new Rng('native-memory');
     const x = tf.tensor4d(normalValues(rng, 2 * 17 * 15 * 24), [2, 17, 15, 24]);
     const filter = tf.tensor4d(normalValues(rng, 3 * 3 * 24 * 20), [3, 3, 24, 20]);
@@ -38,26 +56,11 @@ describeNative('native kernels and memory', () => {
             : (tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape: filter.shape }) as tf.Tensor);
       out.dispose();
     };
-    for (let i = 0; i < 300; i++) call(i);
-    collectGarbage();
-    const tensors = tf.memory().numTensors;
-    const dataIds = backend.numDataIds();
-    const rss = process.memoryUsage().rss;
-    for (let i = 0; i < 1000; i++) {
-      call(i);
-      if (i % 100 === 99) {
-        expect(tf.memory().numTensors).toBe(tensors);
-        expect(backend.numDataIds()).toBe(dataIds);
-      }
-    }
-    collectGarbage();
-    const grown = (process.memoryUsage().rss - rss) / MiB;
-    expect(grown).toBeLessThan(4);
+    expectFlatOver1000Calls(call);
     tf.dispose([x, filter, dy]);
   });
 
   it('leaves tensors, wasm data ids and RSS flat over 1,000 calls of the other native kernels (matmul, pooling, batch norm)', () => {
-    const backend = tf.backend() as unknown as WasmBackend;
     const rng = new Rng('native-memory/others');
     const x = tf.tensor4d(normalValues(rng, 2 * 17 * 15 * 24), [2, 17, 15, 24]);
     const a = tf.tensor3d(normalValues(rng, 6 * 9 * 13), [6, 9, 13]);
@@ -80,20 +83,7 @@ describeNative('native kernels and memory', () => {
       else if (kind === 4) run('FusedBatchNorm', { x, mean: channel, variance: channel, offset: channel, scale: channel }, { varianceEpsilon: 1e-3 });
       else run('A2dBatchNormGrad', { x, dy: x, mean: channel, variance: channel, scale: channel }, { varianceEpsilon: 1e-3 });
     };
-    for (let i = 0; i < 300; i++) call(i);
-    collectGarbage();
-    const tensors = tf.memory().numTensors;
-    const dataIds = backend.numDataIds();
-    const rss = process.memoryUsage().rss;
-    for (let i = 0; i < 1000; i++) {
-      call(i);
-      if (i % 100 === 99) {
-        expect(tf.memory().numTensors).toBe(tensors);
-        expect(backend.numDataIds()).toBe(dataIds);
-      }
-    }
-    collectGarbage();
-    expect((process.memoryUsage().rss - rss) / MiB).toBeLessThan(4);
+    expectFlatOver1000Calls(call);
     tf.dispose([x, a, b, channel]);
   });
 

@@ -62,15 +62,24 @@ function channelMoments(args: { inputs: NamedTensorInfoMap; backend: unknown }):
   if (x.dtype !== 'float32') throw new Error(`${name} (wasm): x must be float32, got ${x.dtype}`);
   const channels = x.shape[x.shape.length - 1];
   const rows = util.sizeFromShape(x.shape) / channels;
+  return momentsOutputs(backend, channelSums(tensorRegion(backend, x, name), channels), rows);
+}
+
+/**
+ * The moments kernel's outputs [mean [C], variance [C]] (biased) on `backend` from the float64 per-channel sums of
+ * `rows` rows: the arithmetic every implementation of the kernel shares.
+ */
+export function momentsOutputs(backend: WasmBackend, sums: { sum: Float64Array; sumSquares: Float64Array }, rows: number): TensorInfo[] {
+  const channels = sums.sum.length;
   const mean = backend.makeOutput([channels], 'float32');
   const variance = backend.makeOutput([channels], 'float32');
-  const { sum, sumSquares } = channelSums(tensorRegion(backend, x, name), channels);
-  const means = tensorRegion(backend, mean, name);
-  const variances = tensorRegion(backend, variance, name);
+  // Views after both allocations: allocating may grow (and replace) the heap.
+  const means = tensorRegion(backend, mean, channelMomentsKernelName);
+  const variances = tensorRegion(backend, variance, channelMomentsKernelName);
   for (let c = 0; c < channels; c++) {
-    const m = sum[c] / rows;
+    const m = sums.sum[c] / rows;
     means[c] = m;
-    variances[c] = Math.max(0, sumSquares[c] / rows - m * m);
+    variances[c] = Math.max(0, sums.sumSquares[c] / rows - m * m);
   }
   return [mean, variance];
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { ConfigError } from '../errors';
 import { parseCommandLine } from '../command-line';
 import { z } from 'zod';
-import { envVariableName, loadConfig, parseConfig, setPath, type ConfigTree } from './load';
+import { envVariableName, loadConfig, nonConfigEnvVariables, parseConfig, setPath, type ConfigTree } from './load';
 import { a2dConfigSchema } from './root';
 import { configKeyPaths } from './schema-keys';
 
@@ -119,5 +119,11 @@ describe('the source a config error names', () => {
     expect(envVariableName(['train', 'optimizer', 'beta1'])).toBe('A2D_TRAIN__OPTIMIZER__BETA1');
     const config = loadConfig(a2dConfigSchema, { env: { [envVariableName(['data', 'sampling', 'numFrames'])]: '4' } });
     expect(config.data.sampling.numFrames).toBe(4);
+  });
+
+  it('leaves the A2D_ variables that are settings of their own (the native addon path, the test Python) out of the config', () => {
+    expect(nonConfigEnvVariables).toEqual(['A2D_NATIVE_ADDON', 'A2D_TEST_PYTHON']);
+    const config = loadConfig(a2dConfigSchema, { env: { A2D_NATIVE_ADDON: '/nonexistent', A2D_TEST_PYTHON: '/usr/bin/python3', A2D_SEED: '3' } });
+    expect(config.seed).toBe(3);
   });
 });

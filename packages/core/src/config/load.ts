@@ -117,11 +117,17 @@ export interface EnvOverride {
   value: unknown;
 }
 
+/**
+ * `A2D_` variables that are settings of their own, not config paths: where the native addon is loaded from
+ * (`@a2d/engine`'s `nativeAddonPathVariable`) and the Python the reference-value tests run.
+ */
+export const nonConfigEnvVariables: readonly string[] = ['A2D_NATIVE_ADDON', 'A2D_TEST_PYTHON'];
+
 /** The `A2D_...` variables of `env` as config paths: `A2D_DATA__VAL_FRACTION` sets `data.valFraction`. */
 export function envOverrideList(env: NodeJS.ProcessEnv, prefix = 'A2D_'): EnvOverride[] {
   const out: EnvOverride[] = [];
   for (const [variable, value] of Object.entries(env)) {
-    if (!variable.startsWith(prefix) || value === undefined) continue;
+    if (!variable.startsWith(prefix) || value === undefined || nonConfigEnvVariables.includes(variable)) continue;
     const path = variable
       .slice(prefix.length)
       .split('__')

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
+import { nonConfigEnvVariables } from '@a2d/core';
 import { BackendUnavailableError } from '../backend-unavailable-error';
 import { DataParallelTrainer } from '../data-parallel/data-parallel-trainer';
 import { InProcessTrainer } from '../data-parallel/in-process-trainer';
@@ -16,6 +17,10 @@ const quiet = () => undefined;
 const kernelFuncs = (names: readonly string[]) => names.map((name) => tf.getKernel(name, 'wasm')?.kernelFunc);
 
 describe('the native backend without its addon', () => {
+  it('is located by a variable the config loader leaves alone (it is not a config path)', () => {
+    expect(nonConfigEnvVariables).toContain(nativeAddonPathVariable);
+  });
+
   it('says in one line what is missing when the addon is not at its path', () => {
     const load = loadNativeAddon({ [nativeAddonPathVariable]: '/nonexistent/a2d_dnnl.node' });
     expect(load.addon).toBeUndefined();

@@ -13,7 +13,7 @@ import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statS
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { numberFlag, parseCommandLine, runCommandLine, stringFlag, writeJsonAtomic } from '@a2d/core';
+import { A2dError, numberFlag, parseCommandLine, runCommandLine, stringFlag, writeJsonAtomic } from '@a2d/core';
 
 const USAGE = 'usage: npx nx run evaluator:bench --experiment-name=<name> [--experiments-dir=experiments] [--backends=native,wasm] [--rounds=<n>=2]';
 
@@ -30,6 +30,9 @@ const COMMAND_LINE = {
 /** What each run's metrics.json says about its speed. */
 const evaluationSchema = z.object({ evaluation: z.object({ backend: z.string(), clipsPerSecond: z.number(), seconds: z.number() }) });
 
+/** A run of `evaluator:test` that failed: its own message (it names the experiment, the backend, what to do). */
+class EvaluatorRunError extends A2dError {}
+
 interface Run {
   backend: string;
   round: number;
@@ -43,7 +46,9 @@ function evaluate(experiment: string, experimentsDir: string, backend: string): 
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
   });
-  if (child.status !== 0) throw new Error(`evaluator:test on ${backend} failed (exit ${child.status}): ${(child.stderr || child.stdout).trim().split('\n').slice(-3).join(' | ')}`);
+  if (child.status !== 0) {
+    throw new EvaluatorRunError(`evaluator:test on ${backend} failed (exit ${child.status}): ${(child.stderr || child.stdout).trim().split('\n').slice(-3).join(' | ')}`);
+  }
   const file = path.join(experimentsDir, experiment, 'results', 'metrics.json');
   const { evaluation } = evaluationSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
   return { backend, round: 0, clipsPerSecond: evaluation.clipsPerSecond, seconds: evaluation.seconds, ran: evaluation.backend };

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '@a2d/core';
 import { normalValues, relativeError, valuesOn, wasmLeaksOf } from '../testing/backend-pair';
-import { compareBackpropPair, describeConv2DCase, type Conv2DCase } from '../testing/backprop-kernel-pair';
+import { compareBackpropPair, conv2dBackpropPair, depthwiseBackpropPair, describeConv2DCase, type Conv2DCase } from '../testing/backprop-kernel-pair';
 import { describeNative, startCpuAndNative } from '../testing/native-specs';
 import { nativeConvLayout, setNativeConvLayout, type NativeConvLayout } from './conv-params';
 import type { NativeAddon } from './native-addon';
@@ -27,28 +27,6 @@ const depthwiseCases: Conv2DCase[] = [
 
 const noLeaks = { tensors: 0, dataIds: 0, heapBlocks: 0 };
 
-function convPair(c: Conv2DCase) {
-  return {
-    filterKernel: 'Conv2DBackpropFilter',
-    inputKernel: 'Conv2DBackpropInput',
-    xShape: c.x,
-    filterShape: c.filter,
-    dyShape: tf.backend_util.computeConv2DInfo(c.x, c.filter, c.strides, 1, c.pad).outShape,
-    attrs: { strides: c.strides, pad: c.pad, dataFormat: 'NHWC' },
-  };
-}
-
-function depthwisePair(c: Conv2DCase) {
-  return {
-    filterKernel: 'DepthwiseConv2dNativeBackpropFilter',
-    inputKernel: 'DepthwiseConv2dNativeBackpropInput',
-    xShape: c.x,
-    filterShape: c.filter,
-    dyShape: tf.backend_util.computeConv2DInfo(c.x, c.filter, c.strides, 1, c.pad, undefined, true).outShape,
-    attrs: { strides: c.strides, pad: c.pad, dilations: [1, 1] },
-  };
-}
-
 describeNative('native convolution gradients (oneDNN) against cpu', () => {
   let addon: NativeAddon;
   beforeAll(async () => {
@@ -57,7 +35,7 @@ describeNative('native convolution gradients (oneDNN) against cpu', () => {
 
   it.each(convCases.map((c) => [describeConv2DCase(c), c] as const))('Conv2DBackpropFilter / Conv2DBackpropInput: %s', async (_label, c) => {
     addon.clearPlans();
-    const { filterError, inputError, leaks } = await compareBackpropPair(`native ${describeConv2DCase(c)}`, convPair(c));
+    const { filterError, inputError, leaks } = await compareBackpropPair(`native ${describeConv2DCase(c)}`, conv2dBackpropPair(c));
     expect(addon.cachedPlans()).toBe(2);
     expect(filterError).toBeLessThanOrEqual(1e-4);
     expect(inputError).toBeLessThanOrEqual(1e-4);
@@ -68,7 +46,7 @@ describeNative('native convolution gradients (oneDNN) against cpu', () => {
     'DepthwiseConv2dNativeBackpropFilter / DepthwiseConv2dNativeBackpropInput: %s',
     async (_label, c) => {
       addon.clearPlans();
-      const { filterError, inputError, leaks } = await compareBackpropPair(`native ${describeConv2DCase(c)}`, depthwisePair(c));
+      const { filterError, inputError, leaks } = await compareBackpropPair(`native ${describeConv2DCase(c)}`, depthwiseBackpropPair(c));
       expect(addon.cachedPlans()).toBe(2);
       expect(filterError).toBeLessThanOrEqual(1e-4);
       expect(inputError).toBeLessThanOrEqual(1e-4);
@@ -107,12 +85,12 @@ describeNative('native convolution gradients (oneDNN) against cpu', () => {
     setNativeConvLayout(layout);
     try {
       for (const c of [convCases[1], convCases[6]]) {
-        const { filterError, inputError, leaks } = await compareBackpropPair(`layout ${describeConv2DCase(c)}`, convPair(c));
+        const { filterError, inputError, leaks } = await compareBackpropPair(`layout ${describeConv2DCase(c)}`, conv2dBackpropPair(c));
         expect([filterError, inputError].every((e) => e <= 1e-4)).toBe(true);
         expect(leaks).toEqual(noLeaks);
       }
       const c = depthwiseCases[1];
-      const { filterError, inputError } = await compareBackpropPair(`layout ${describeConv2DCase(c)}`, depthwisePair(c));
+      const { filterError, inputError } = await compareBackpropPair(`layout ${describeConv2DCase(c)}`, depthwiseBackpropPair(c));
       expect([filterError, inputError].every((e) => e <= 1e-4)).toBe(true);
       const forward = () => tf.conv2d(tf.tensor4d(normalValues(new Rng('layout'), 3 * 9 * 7 * 5), [3, 9, 7, 5]), tf.ones([3, 3, 5, 11]) as tf.Tensor4D, 2, 'same');
       const [expected] = await valuesOn('cpu', forward);

@@ -35,6 +35,30 @@ export interface BackpropKernelPair {
   attrs: tf.NamedAttrMap;
 }
 
+/** The `Conv2DBackpropFilter` / `Conv2DBackpropInput` pair of case `c`. */
+export function conv2dBackpropPair(c: Conv2DCase): BackpropKernelPair {
+  return {
+    filterKernel: 'Conv2DBackpropFilter',
+    inputKernel: 'Conv2DBackpropInput',
+    xShape: c.x,
+    filterShape: c.filter,
+    dyShape: tf.backend_util.computeConv2DInfo(c.x, c.filter, c.strides, 1, c.pad).outShape,
+    attrs: { strides: c.strides, pad: c.pad, dataFormat: 'NHWC' },
+  };
+}
+
+/** The depthwise gradient pair of case `c` (filter [fh, fw, channels, multiplier]). */
+export function depthwiseBackpropPair(c: Conv2DCase): BackpropKernelPair {
+  return {
+    filterKernel: 'DepthwiseConv2dNativeBackpropFilter',
+    inputKernel: 'DepthwiseConv2dNativeBackpropInput',
+    xShape: c.x,
+    filterShape: c.filter,
+    dyShape: tf.backend_util.computeConv2DInfo(c.x, c.filter, c.strides, 1, c.pad, undefined, true).outShape,
+    attrs: { strides: c.strides, pad: c.pad, dilations: [1, 1] },
+  };
+}
+
 /** Relative errors of wasm against cpu for each gradient, and what the wasm run left allocated. */
 export interface BackpropPairComparison {
   filterError: number;

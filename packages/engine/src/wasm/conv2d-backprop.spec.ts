@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '@a2d/core';
 import { normalValues, relativeError, startCpuAndWasm, valuesOn } from '../testing/backend-pair';
-import { compareBackpropPair, describeConv2DCase, type Conv2DCase, type Conv2DCasePad } from '../testing/backprop-kernel-pair';
+import { compareBackpropPair, conv2dBackpropPair, describeConv2DCase, type Conv2DCase, type Conv2DCasePad } from '../testing/backprop-kernel-pair';
 
 function outputShape(c: Conv2DCase): [number, number, number, number] {
   return tf.backend_util.computeConv2DInfo(c.x, c.filter, c.strides, 1, c.pad).outShape;
@@ -43,14 +43,7 @@ describe('wasm Conv2DBackpropFilter / Conv2DBackpropInput', () => {
   beforeAll(startCpuAndWasm);
 
   it.each(cases.map((c) => [describeConv2DCase(c), c] as const))('match cpu: %s', async (_label, c) => {
-    const { filterError, inputError, leaks } = await compareBackpropPair(describeConv2DCase(c), {
-      filterKernel: 'Conv2DBackpropFilter',
-      inputKernel: 'Conv2DBackpropInput',
-      xShape: c.x,
-      filterShape: c.filter,
-      dyShape: outputShape(c),
-      attrs: { strides: c.strides, pad: c.pad, dataFormat: 'NHWC' },
-    });
+    const { filterError, inputError, leaks } = await compareBackpropPair(describeConv2DCase(c), conv2dBackpropPair(c));
     expect(filterError).toBeLessThanOrEqual(1e-4);
     expect(inputError).toBeLessThanOrEqual(1e-4);
     expect(leaks).toEqual({ tensors: 0, dataIds: 0, heapBlocks: 0 });

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '@a2d/core';
 import { normalValues, relativeError, startCpuAndWasm, valuesOn } from '../testing/backend-pair';
-import { compareBackpropPair, describeConv2DCase, type Conv2DCase } from '../testing/backprop-kernel-pair';
+import { compareBackpropPair, depthwiseBackpropPair, describeConv2DCase, type Conv2DCase } from '../testing/backprop-kernel-pair';
 
 const cases: Conv2DCase[] = [
   { x: [1, 7, 9, 1], filter: [3, 3, 1, 1], strides: [1, 1], pad: 'same' },
@@ -16,14 +16,7 @@ describe('wasm DepthwiseConv2dNativeBackpropFilter / DepthwiseConv2dNativeBackpr
   beforeAll(startCpuAndWasm);
 
   it.each(cases.map((c) => [describeConv2DCase(c), c] as const))('match cpu: %s', async (_label, c) => {
-    const { filterError, inputError, leaks } = await compareBackpropPair(describeConv2DCase(c), {
-      filterKernel: 'DepthwiseConv2dNativeBackpropFilter',
-      inputKernel: 'DepthwiseConv2dNativeBackpropInput',
-      xShape: c.x,
-      filterShape: c.filter,
-      dyShape: tf.backend_util.computeConv2DInfo(c.x, c.filter, c.strides, 1, c.pad, undefined, true).outShape,
-      attrs: { strides: c.strides, pad: c.pad, dilations: [1, 1] },
-    });
+    const { filterError, inputError, leaks } = await compareBackpropPair(describeConv2DCase(c), depthwiseBackpropPair(c));
     expect(filterError).toBeLessThanOrEqual(1e-4);
     expect(inputError).toBeLessThanOrEqual(1e-4);
     expect(leaks).toEqual({ tensors: 0, dataIds: 0, heapBlocks: 0 });

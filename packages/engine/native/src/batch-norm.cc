@@ -82,8 +82,7 @@ template <typename Body>
 void for_blocks(const NativeContext& context, std::int64_t rows, std::int64_t channels, Body body) {
   const std::int64_t blocks = block_count(rows);
   context.apply_threads();
-  // Waking OpenMP's sleeping threads costs tens of microseconds: small passes run on the calling thread alone.
-  const bool parallel = context.threads > 1 && blocks > 1 && rows * channels >= (1 << 18);
+  const bool parallel = blocks > 1 && context.threads_for(static_cast<double>(rows * channels)) > 1;
 #pragma omp parallel for schedule(static) if (parallel)
   for (std::int64_t b = 0; b < blocks; b++) {
     const std::int64_t first = b * kRowBlock;
@@ -103,28 +102,23 @@ void combine(const std::vector<double>& partial_first, const std::vector<double>
   }
 }
 
-// Per-channel sums (first, second) of `rows` rows at x (and dy): the statistics or the gradient sums.
-void channel_sums(const NativeContext& context, const float* x, std::int64_t rows, std::int64_t channels, double* sum, double* squares) {
+// Two per-channel float64 sums over `rows` rows: block_body(first_row, row_count, partial_first, partial_second)
+// adds one block's rows into that block's partials; the blocks are combined in order (the same on any team size).
+template <typename BlockBody>
+void blocked_sums(const NativeContext& context, std::int64_t rows, std::int64_t channels, BlockBody block_body, double* first, double* second) {
   const std::int64_t blocks = block_count(rows);
-  std::vector<double> partial_sum(blocks * channels, 0.0), partial_squares(blocks * channels, 0.0);
-  for_blocks(context, rows, channels, [&](std::int64_t first, std::int64_t count, std::int64_t b) {
-    block_sums(x + first * channels, count, channels, &partial_sum[b * channels], &partial_squares[b * channels]);
+  std::vector<double> partial_first(blocks * channels, 0.0), partial_second(blocks * channels, 0.0);
+  for_blocks(context, rows, channels, [&](std::int64_t first_row, std::int64_t count, std::int64_t b) {
+    block_body(first_row, count, &partial_first[b * channels], &partial_second[b * channels]);
   });
-  combine(partial_sum, partial_squares, blocks, channels, sum, squares);
+  combine(partial_first, partial_second, blocks, channels, first, second);
 }
 
-std::int64_t positive_integer(const Napi::Env& env, const Napi::Value& value, const char* call, const char* what) {
-  if (!value.IsNumber()) throw Napi::TypeError::New(env, std::string("a2d_dnnl.") + call + ": " + what + " must be a number");
-  const double v = value.As<Napi::Number>().DoubleValue();
-  if (!(v >= 1) || v != std::floor(v) || v > 9007199254740991.0) {
-    throw Napi::RangeError::New(env, std::string("a2d_dnnl.") + call + ": " + what + " must be a positive integer, got " + std::to_string(v));
-  }
-  return static_cast<std::int64_t>(v);
-}
-
-double number(const Napi::Env& env, const Napi::Value& value, const char* call, const char* what) {
-  if (!value.IsNumber()) throw Napi::TypeError::New(env, std::string("a2d_dnnl.") + call + ": " + what + " must be a number");
-  return value.As<Napi::Number>().DoubleValue();
+// Per-channel sum and sum of squares of `rows` rows at x (the statistics).
+void channel_sums(const NativeContext& context, const float* x, std::int64_t rows, std::int64_t channels, double* sum, double* squares) {
+  blocked_sums(context, rows, channels, [&](std::int64_t first, std::int64_t count, double* s, double* q) {
+    block_sums(x + first * channels, count, channels, s, q);
+  }, sum, squares);
 }
 
 // A JS Float64Array of exactly `length` values (the float64 sums handed back to JS).
@@ -229,14 +223,10 @@ Napi::Value BatchNormBackward(NativeContext& context, const Napi::CallbackInfo& 
       b[c] = given_mean_dy_xhat[c];
     }
   } else {
-    const std::int64_t blocks = block_count(rows);
-    std::vector<double> partial_dy(blocks * channels, 0.0), partial_dy_xhat(blocks * channels, 0.0);
-    for_blocks(context, rows, channels, [&](std::int64_t first, std::int64_t count, std::int64_t block) {
-      block_gradient_sums(x + first * channels, dy + first * channels, count, channels, m.data(), rstd.data(), &partial_dy[block * channels],
-                          &partial_dy_xhat[block * channels]);
-    });
     std::vector<double> sum_dy(channels), sum_dy_xhat(channels);
-    combine(partial_dy, partial_dy_xhat, blocks, channels, sum_dy.data(), sum_dy_xhat.data());
+    blocked_sums(context, rows, channels, [&](std::int64_t first, std::int64_t count, double* s_dy, double* s_dy_xhat) {
+      block_gradient_sums(x + first * channels, dy + first * channels, count, channels, m.data(), rstd.data(), s_dy, s_dy_xhat);
+    }, sum_dy.data(), sum_dy_xhat.data());
     for (std::int64_t c = 0; c < channels; c++) {
       d_scale[c] = static_cast<float>(sum_dy_xhat[c]);
       d_offset[c] = static_cast<float>(sum_dy[c]);

@@ -22,6 +22,9 @@ struct PoolPlan;
 // Plans kept per op family and thread; each holds JIT-compiled code, so the bound is what keeps native memory flat.
 constexpr std::size_t kPlanCapacity = 64;
 
+// Memory-bound passes over fewer values than this run on the calling thread (see NativeContext::threads_for).
+constexpr double kSingleThreadValues = 1 << 18;
+
 // A byte buffer that only grows, 64-byte aligned (what oneDNN's blocked layouts want).
 class ScratchBuffer {
  public:
@@ -93,11 +96,31 @@ struct NativeContext {
   // OpenMP's team size is a per-thread setting; set it before each call in case anything else changed it.
   void apply_threads() const { use_threads(threads); }
 
+  // The team for an op of `work` units (values, or multiply-adds for products): below `single_below` the calling
+  // thread alone, since waking OpenMP's sleeping threads costs tens of microseconds.
+  int threads_for(double work, double single_below = kSingleThreadValues) const { return work < single_below ? 1 : threads; }
+
   // Sets this thread's OpenMP team size to `count` (small ops run on 1; `apply_threads` restores the setting).
   static void use_threads(int count) {
     if (omp_get_max_threads() != count) omp_set_num_threads(count);
   }
 };
+
+// A JS number that is a positive integer (a size), or a TypeError/RangeError naming `call` and `what`.
+inline std::int64_t positive_integer(const Napi::Env& env, const Napi::Value& value, const char* call, const char* what) {
+  if (!value.IsNumber()) throw Napi::TypeError::New(env, std::string("a2d_dnnl.") + call + ": " + what + " must be a number");
+  const double v = value.As<Napi::Number>().DoubleValue();
+  if (!(v >= 1) || v != static_cast<double>(static_cast<std::int64_t>(v)) || v > 9007199254740991.0) {
+    throw Napi::RangeError::New(env, std::string("a2d_dnnl.") + call + ": " + what + " must be a positive integer, got " + std::to_string(v));
+  }
+  return static_cast<std::int64_t>(v);
+}
+
+// A JS number, or a TypeError naming `call` and `what`.
+inline double number(const Napi::Env& env, const Napi::Value& value, const char* call, const char* what) {
+  if (!value.IsNumber()) throw Napi::TypeError::New(env, std::string("a2d_dnnl.") + call + ": " + what + " must be a number");
+  return value.As<Napi::Number>().DoubleValue();
+}
 
 // Converts oneDNN's exception into a JS Error naming the call.
 [[noreturn]] inline void throw_dnnl(const Napi::Env& env, const char* call, const dnnl::error& error) {

@@ -9,9 +9,6 @@
 
 namespace {
 
-// Frames below this many input values run on the calling thread alone (waking OpenMP's threads costs more).
-constexpr std::int64_t kParallelValues = 1 << 18;
-
 __attribute__((target_clones("avx512f", "avx2", "default")))
 void one_frame(const float* __restrict x, const float* __restrict previous, std::int64_t pixels, std::int64_t channels, bool keep_frames,
                float* __restrict out) {
@@ -30,24 +27,16 @@ void one_frame(const float* __restrict x, const float* __restrict previous, std:
   }
 }
 
-std::int64_t positive(const Napi::Env& env, const Napi::Value& value, const char* what) {
-  const double v = value.IsNumber() ? value.As<Napi::Number>().DoubleValue() : -1;
-  if (!(v >= 1) || v != static_cast<double>(static_cast<std::int64_t>(v))) {
-    throw Napi::RangeError::New(env, std::string("a2d_dnnl.frameDifferences: ") + what + " must be a positive integer");
-  }
-  return static_cast<std::int64_t>(v);
-}
-
 }  // namespace
 
 // frameDifferences(heap, x, batch, time, pixels, channels, keepFrames, out)
 Napi::Value FrameDifferences(NativeContext& context, const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   const HeapView heap(env, info[0]);
-  const std::int64_t batch = positive(env, info[2], "batch");
-  const std::int64_t time = positive(env, info[3], "time");
-  const std::int64_t pixels = positive(env, info[4], "pixels");
-  const std::int64_t channels = positive(env, info[5], "channels");
+  const std::int64_t batch = positive_integer(env, info[2], "frameDifferences", "batch");
+  const std::int64_t time = positive_integer(env, info[3], "frameDifferences", "time");
+  const std::int64_t pixels = positive_integer(env, info[4], "frameDifferences", "pixels");
+  const std::int64_t channels = positive_integer(env, info[5], "frameDifferences", "channels");
   const bool keep_frames = info[6].ToBoolean().Value();
   const std::int64_t frame = pixels * channels;
   const std::int64_t out_frame = frame * (keep_frames ? 2 : 1);
@@ -55,7 +44,7 @@ Napi::Value FrameDifferences(NativeContext& context, const Napi::CallbackInfo& i
   float* out = heap.region(env, info[7], static_cast<std::size_t>(batch * time * out_frame) * sizeof(float), "out");
   const std::int64_t frames = batch * time;
   context.apply_threads();
-  const bool parallel = context.threads > 1 && frames > 1 && frames * frame >= kParallelValues;
+  const bool parallel = frames > 1 && context.threads_for(static_cast<double>(frames * frame)) > 1;
 #pragma omp parallel for schedule(static) if (parallel)
   for (std::int64_t f = 0; f < frames; f++) {
     const bool first = f % time == 0;

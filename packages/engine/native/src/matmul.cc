@@ -23,9 +23,9 @@ namespace {
 // [32,8,16] x [32,16,8] took 63 us on 2 threads, 16 us on 1; [64,512] x [512,64] 76-102 us against 63 us).
 constexpr double kSingleThreadMacs = 8.0 * 1024 * 1024;
 
-int threads_for(const NativeContext& context, const memory::dim (&p)[kMatmulParamCount]) {
+int matmul_threads(const NativeContext& context, const memory::dim (&p)[kMatmulParamCount]) {
   const double macs = static_cast<double>(std::max(p[kItemsA], p[kItemsB])) * p[kRows] * p[kInner] * p[kCols];
-  return macs < kSingleThreadMacs ? 1 : context.threads;
+  return context.threads_for(macs, kSingleThreadMacs);
 }
 
 // [items, rows, cols] stored row-major, or (transposed) stored as [items, cols, rows] and read through strides.
@@ -74,7 +74,7 @@ Napi::Value BatchMatMul(NativeContext& context, const Napi::CallbackInfo& info) 
   }
   const HeapView heap(env, info[0]);
   try {
-    const int threads = threads_for(context, p);
+    const int threads = matmul_threads(context, p);
     std::shared_ptr<MatmulPlan> plan = matmul_plan(context, p, threads);
     NativeContext::use_threads(threads);
     memory a(plan->a, context.engine, heap.region(env, info[2], plan->a.get_size(), "a"));

@@ -28,12 +28,8 @@ namespace {
 
 using Params = memory::dim[kPoolParamCount];
 
-// Pooling of fewer input values than this runs on the calling thread: waking OpenMP's threads costs more.
-constexpr double kSingleThreadValues = 256.0 * 1024;
-
 int pool_threads(const NativeContext& context, const Params& p) {
-  const double values = static_cast<double>(p[kPoolBatch]) * p[kPoolInHeight] * p[kPoolInWidth] * p[kPoolChannels];
-  return values < kSingleThreadValues ? 1 : context.threads;
+  return context.threads_for(static_cast<double>(p[kPoolBatch]) * p[kPoolInHeight] * p[kPoolInWidth] * p[kPoolChannels]);
 }
 
 Params& read_params(const Napi::CallbackInfo& info, const char* call, Params& p) {

@@ -86,9 +86,8 @@ export function withOutputs(
   const outs: TensorInfo[] = [];
   try {
     for (const shape of shapes) outs.push(backend.makeOutput(shape, 'float32'));
-    const heap = addonHeap(backend);
-    if (!heap) throw new NativeKernelError(kernelName, 'the wasm heap is not a plain ArrayBuffer');
-    const offset = (info: TensorInfo) => byteOffset(backend, info, kernelName);
+    // Read after the allocations, which may grow (and so replace) the heap.
+    const { heap, offset } = nativeHeap(backend, kernelName);
     compute(heap, offset, outs.map(offset));
   } catch (error) {
     for (const out of outs) backend.disposeData(out.dataId, true);

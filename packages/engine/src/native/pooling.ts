@@ -13,7 +13,7 @@ const algorithms = { max: 0, average: 1 } as const;
 type Algorithm = keyof typeof algorithms;
 
 /** The addon's geometry for a pooling of `x` [N, H, W, C], or undefined when oneDNN does not take it. */
-export function poolParams(xShape: number[], attrs: MaxPoolAttrs | AvgPoolAttrs, algorithm: Algorithm): { params: Int32Array; outShape: number[] } | undefined {
+export function poolParams(xShape: number[], attrs: MaxPoolAttrs | AvgPoolAttrs, algorithm: Algorithm): { params: Int32Array; outShape: number[]; padded: boolean } | undefined {
   if (xShape.length !== 4) return undefined;
   const info = backend_util.computePool2DInfo(xShape as [number, number, number, number], attrs.filterSize, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, filterHeight, filterWidth, strideHeight, strideWidth, padInfo } = info;
@@ -23,7 +23,7 @@ export function poolParams(xShape: number[], attrs: MaxPoolAttrs | AvgPoolAttrs,
   if (top >= filterHeight || bottom >= filterHeight || left >= filterWidth || right >= filterWidth) return undefined;
   if (Math.floor((inHeight + top + bottom - filterHeight) / strideHeight) + 1 !== outHeight) return undefined;
   if (Math.floor((inWidth + left + right - filterWidth) / strideWidth) + 1 !== outWidth) return undefined;
-  return { params: Int32Array.from([...sizes, top, left, bottom, right, algorithms[algorithm]]), outShape: info.outShape };
+  return { params: Int32Array.from([...sizes, top, left, bottom, right, algorithms[algorithm]]), outShape: info.outShape, padded: top + left + bottom + right > 0 };
 }
 
 function forward(algorithm: Algorithm, kernelName: string): NativeKernel['run'] {
@@ -42,8 +42,7 @@ function backward(algorithm: Algorithm, kernelName: string): NativeKernel['run']
     if (!dy || !input || !allFloat32(dy, input)) return undefined;
     const geometry = poolParams(input.shape, attrs as unknown as MaxPoolAttrs, algorithm);
     if (!geometry || geometry.outShape.some((d, i) => d !== dy.shape[i])) return undefined;
-    const padded = geometry.params.slice(10, 14).some((v) => v > 0);
-    if (algorithm === 'average' && padded) return undefined; // tfjs's own value (see the file comment)
+    if (algorithm === 'average' && geometry.padded) return undefined; // tfjs's own value (see the file comment)
     return withOutput(backend, kernelName, input.shape.slice(), (heap, offset, dx) => addon.poolBackward(heap, geometry.params, offset(input), offset(dy), dx));
   };
 }

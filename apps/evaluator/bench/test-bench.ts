@@ -9,11 +9,13 @@
  * experiment's own results folder is restored afterwards (each run rewrites it).
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { A2dError, numberFlag, parseCommandLine, runCommandLine, stringFlag, writeJsonAtomic } from '@a2d/core';
+import { readMetricsJson } from '@a2d/metrics';
+import { evaluationSettingsSchema } from '../src/test';
 
 const USAGE = 'usage: npx nx run evaluator:bench --experiment-name=<name> [--experiments-dir=experiments] [--backends=native,wasm] [--rounds=<n>=2]';
 
@@ -27,9 +29,6 @@ const COMMAND_LINE = {
   aliases: {},
 };
 
-/** What each run's metrics.json says about its speed. */
-const evaluationSchema = z.object({ evaluation: z.object({ backend: z.string(), clipsPerSecond: z.number(), seconds: z.number() }) });
-
 /** A run of `evaluator:test` that failed: its own message (it names the experiment, the backend, what to do). */
 class EvaluatorRunError extends A2dError {}
 
@@ -40,7 +39,7 @@ interface Run {
   seconds: number;
 }
 
-function evaluate(experiment: string, experimentsDir: string, backend: string): Run & { ran: string } {
+async function evaluate(experiment: string, experimentsDir: string, backend: string): Promise<Run & { ran: string }> {
   const script = path.resolve(__dirname, '..', 'src', 'test.ts');
   const child = spawnSync(process.execPath, ['--import', 'tsx', script, `--experiment-name=${experiment}`, `--experiments-dir=${experimentsDir}`, `--backend=${backend}`, '--quiet'], {
     encoding: 'utf8',
@@ -50,7 +49,7 @@ function evaluate(experiment: string, experimentsDir: string, backend: string): 
     throw new EvaluatorRunError(`evaluator:test on ${backend} failed (exit ${child.status}): ${(child.stderr || child.stdout).trim().split('\n').slice(-3).join(' | ')}`);
   }
   const file = path.join(experimentsDir, experiment, 'results', 'metrics.json');
-  const { evaluation } = evaluationSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
+  const evaluation = evaluationSettingsSchema.parse((await readMetricsJson(file)).evaluation);
   return { backend, round: 0, clipsPerSecond: evaluation.clipsPerSecond, seconds: evaluation.seconds, ran: evaluation.backend };
 }
 
@@ -66,10 +65,10 @@ async function main(argv: readonly string[]): Promise<void> {
   const runs: Run[] = [];
   try {
     console.error(`bench: warming the frame cache (${backends[0]}, not measured)`);
-    evaluate(flags.experimentName, flags.experimentsDir, backends[0]);
+    await evaluate(flags.experimentName, flags.experimentsDir, backends[0]);
     for (let round = 1; round <= flags.rounds; round++) {
       for (const backend of round % 2 === 1 ? backends : [...backends].reverse()) {
-        const run = evaluate(flags.experimentName, flags.experimentsDir, backend);
+        const run = await evaluate(flags.experimentName, flags.experimentsDir, backend);
         if (run.ran !== backend) throw new Error(`asked for ${backend}, the evaluator ran ${run.ran}`);
         runs.push({ backend, round, clipsPerSecond: run.clipsPerSecond, seconds: run.seconds });
         console.log(`round ${round}: ${backend.padEnd(8)} ${run.clipsPerSecond.toFixed(1)} clips/s (${run.seconds.toFixed(1)} s)`);

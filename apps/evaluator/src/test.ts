@@ -41,8 +41,8 @@ export interface TestOutcome {
   written: string[];
 }
 
-/** The run figures `evaluateExperiment` records in `metrics.json`'s `evaluation` that the summary shows. */
-const evaluationSettingsSchema = z.object({
+/** The run figures `evaluateExperiment` records in `metrics.json`'s `evaluation` that the summary (and evaluator:bench) read. */
+export const evaluationSettingsSchema = z.object({
   checkpoint: z.string(),
   weights: z.enum(['live', 'ema']),
   split: z.enum(['test', 'val']),

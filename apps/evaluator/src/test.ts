@@ -51,6 +51,10 @@ export const evaluationSettingsSchema = z.object({
   backend: z.string(),
   seconds: z.number(),
   clipsPerSecond: z.number(),
+  /** Seconds to the end of the first batch (its warm-up included); absent in results written before it was recorded. */
+  firstBatchSeconds: z.number().nullable().default(null),
+  /** Clips per second after the first batch; null with a single batch. */
+  steadyClipsPerSecond: z.number().nullable().default(null),
 });
 
 const percent = (value: number | null): string => (value === null ? 'unavailable' : `${value.toFixed(2)} %`);
@@ -80,7 +84,10 @@ export function formatEvaluationSummary(evaluation: ExperimentEvaluation): strin
     `  combined accuracy ${percent(metrics.combined_acc)}`,
     `  constrained combined accuracy ${percent(metrics.constrained_combined_acc)}` +
       (metrics.constrained_combined_acc === null ? ` (${metrics.unavailable.constrained_combined_acc})` : ''),
-    `  ${clips} clips in ${settings.seconds.toFixed(1)} s: ${settings.clipsPerSecond.toFixed(1)} clips/s on ${settings.backend}`,
+    `  ${clips} clips in ${settings.seconds.toFixed(1)} s: ${settings.clipsPerSecond.toFixed(1)} clips/s on ${settings.backend}` +
+      (settings.steadyClipsPerSecond === null || settings.firstBatchSeconds === null
+        ? ''
+        : ` (${settings.steadyClipsPerSecond.toFixed(1)} clips/s after the first batch, which took ${settings.firstBatchSeconds.toFixed(2)} s with the warm-up)`),
   ];
   if (evaluation.skipped > 0) lines.push(`  ${evaluation.skipped} videos could not be decoded and are not scored`);
   lines.push(...metrics.warnings.map((warning) => `WARNING: ${warning}`));

@@ -23,25 +23,44 @@ export function batchElementCount(shape: ClipBatchShape, argument = 'shape'): nu
 }
 
 /**
- * Converts uint8 RGB to `(byte / 255 - mean) / std` per channel. A 768-entry lookup table replaces
- * the arithmetic, since a byte has only 256 values per channel.
+ * Converts uint8 RGB to `(byte / 255 - mean) / std` per channel. A lookup table per channel replaces the
+ * arithmetic, since a byte has only 256 values per channel. `into`, when given, receives the values (it must have
+ * exactly the batch's element count) and is returned: a caller converting batch after batch reuses one buffer, where
+ * a fresh 10 MB array per batch costs more in allocation and garbage collection than the conversion itself.
  */
-export function clipBatchToFloat(frames: Uint8Array, shape: ClipBatchShape, normalization: ChannelNormalization): Float32Array {
+export function clipBatchToFloat(frames: Uint8Array, shape: ClipBatchShape, normalization: ChannelNormalization, into?: Float32Array): Float32Array {
   const count = batchElementCount(shape);
   if (frames.length !== count) {
     throw new AugmentInputError('frames', `expected ${count} bytes for [${shape.join(', ')}], got ${frames.length}`);
   }
+  if (into !== undefined && into.length !== count) {
+    throw new AugmentInputError('into', `expected a Float32Array of ${count} values for [${shape.join(', ')}], got ${into.length}`);
+  }
   const { mean, std } = normalization;
   if (!std.every((s) => s > 0)) throw new AugmentInputError('normalization.std', `expected positive values, got [${std.join(', ')}]`);
-  const table = new Float32Array(768);
-  for (let channel = 0; channel < 3; channel++) {
-    for (let value = 0; value < 256; value++) table[channel * 256 + value] = (value / 255 - mean[channel]) / std[channel];
-  }
-  const out = new Float32Array(count);
+  const [red, green, blue] = [0, 1, 2].map((channel) => Float32Array.from({ length: 256 }, (_, value) => (value / 255 - mean[channel]) / std[channel]));
+  const out = into ?? new Float32Array(count);
   for (let i = 0; i < count; i += 3) {
-    out[i] = table[frames[i]];
-    out[i + 1] = table[256 + frames[i + 1]];
-    out[i + 2] = table[512 + frames[i + 2]];
+    out[i] = red[frames[i]];
+    out[i + 1] = green[frames[i + 1]];
+    out[i + 2] = blue[frames[i + 2]];
   }
   return out;
+}
+
+/**
+ * `clipBatchToFloat` into a buffer kept between calls (reallocated when the batch size changes). Each result is
+ * valid until the next call: for callers that copy the values (into a tensor) before converting the next batch.
+ */
+export class ClipBatchConverter {
+  private buffer = new Float32Array(0);
+
+  constructor(readonly normalization: ChannelNormalization) {}
+
+  /** The batch as floats, in the converter's buffer. */
+  convert(frames: Uint8Array, shape: ClipBatchShape): Float32Array {
+    const count = batchElementCount(shape);
+    if (this.buffer.length !== count) this.buffer = new Float32Array(count);
+    return clipBatchToFloat(frames, shape, this.normalization, this.buffer);
+  }
 }

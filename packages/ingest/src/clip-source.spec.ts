@@ -1,4 +1,4 @@
-import { mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { a2dConfigSchema, Rng, VideoDecodeError, type DataConfig } from '@a2d/core';
@@ -49,6 +49,28 @@ describe('ClipSource', () => {
       expect(readFrameNumbers(train)).toEqual(train.sourceIndices);
     }
     expect(source.cache?.stats).toMatchObject({ writes: 1, hits: 5 });
+  });
+
+  it('re-decodes a video whose cached frame fails its check, and the clip drawn is the one a good entry gives', async () => {
+    const data = dataConfig(root, { cacheDir: path.join(root, 'cache-damaged') });
+    const source = new ClipSource({ data, temporal });
+    const draw = () => source.loadClip(record('v60', 60), { mode: 'train', rng: new Rng(3) });
+    const decoded = await draw();
+    const cached = await draw();
+    expect([decoded.fromCache, cached.fromCache]).toEqual([false, true]);
+    expect(cached.data).toEqual(decoded.data);
+    // Damage every cached frame (a byte each), so whichever the draw picks fails its CRC-32.
+    const file = readdirSync(data.decode.cacheDir as string).map((name) => path.join(data.decode.cacheDir as string, name))[0];
+    const bytes = readFileSync(file);
+    const frameBytes = 32 * 24 * 3;
+    for (let frame = 1; frame <= 8; frame++) bytes[bytes.length - frame * frameBytes + 100] ^= 0x10;
+    writeFileSync(file, bytes);
+    const redrawn = await draw();
+    expect(redrawn.fromCache).toBe(false);
+    expect(redrawn.sourceIndices).toEqual(decoded.sourceIndices);
+    expect(redrawn.data).toEqual(decoded.data);
+    expect(source.cache?.stats).toMatchObject({ hits: 1, corrupt: 1, writes: 2 });
+    expect((await draw()).fromCache).toBe(true);
   });
 
   it('re-decodes when the source file changes', async () => {

@@ -1,7 +1,7 @@
 /**
  * Where clips come from: sampling + frame cache + ffmpeg decoding behind one call, `loadClip(record, request)`.
  * With a cache, a video is decoded once into its denser set (see frame-cache.ts) and every clip, train or test,
- * snaps its sampled indices to the nearest cached frame. Without one (`decode.cacheDir: ''`), each clip decodes
+ * snaps its sampled indices to the nearest cached frame and reads only those frames from the entry. Without one (`decode.cacheDir: ''`), each clip decodes
  * exactly its sampled frames.
  *
  * Frame counts: with `decode.frameCount: 'record'` videoset.csv's count is trusted, but when not one of the frames
@@ -13,7 +13,16 @@ import path from 'node:path';
 import { VideoDecodeError, type Clip, type DataConfig } from '@a2d/core';
 import { DecodeBatcher } from './decode-batcher';
 import { NoFramesDecodedError, probeVideo, type DecodedFrames } from './ffmpeg';
-import { FrameCache, sourceStamp, type CachedFrameSet, type FrameCacheKey, type FrameCountOrigin, type SourceStamp } from './frame-cache';
+import {
+  FrameCache,
+  sourceStamp,
+  type CachedFrameIndex,
+  type CachedFrames,
+  type CachedFrameSet,
+  type FrameCacheKey,
+  type FrameCountOrigin,
+  type SourceStamp,
+} from './frame-cache';
 import { clipPath, type VideoRecord } from './records';
 import {
   denseFrameSet,
@@ -63,7 +72,7 @@ export function resolveCacheDir(data: DataConfig): string | undefined {
 export class ClipSource {
   /** The cache in use, or undefined when disabled. */
   readonly cache: FrameCache | undefined;
-  private readonly inFlight = new Map<string, Promise<{ set: CachedFrameSet; fromCache: boolean }>>();
+  private readonly inFlight = new Map<string, Promise<CachedFrameSet>>();
   /** Shares ffmpeg processes between videos decoded at the same time (`decode.batchClips` per process). */
   private readonly decoder: DecodeBatcher;
   /** Probed counts of videos whose recorded count gave no frame at all (so later clips sample right away). */
@@ -106,25 +115,42 @@ export class ClipSource {
       });
       return { ...decoded, videoId: record.videoId, sourceIndices: wanted, fromCache: false };
     }
-    const { set, fromCache } = await this.frameSet(record, file);
-    const wanted = this.sample(set.totalFrames, request);
-    const positions = nearestFramePositions(set.indices, wanted);
-    const frameSize = set.clip.width * set.clip.height * 3;
-    const out = new Uint8Array(positions.length * frameSize);
-    positions.forEach((position, i) => {
-      out.set(set.clip.data.subarray(position * frameSize, (position + 1) * frameSize), i * frameSize);
-    });
-    const sourceIndices = positions.map((position) => set.indices[position]);
+    // Every draw of a clip starts from the request's rng state: a cache read that misses after choosing its frames
+    // (a frame failing its check) and the decode after it choose the same frames.
+    const rngState = request.rng?.getState();
+    const choose = (index: CachedFrameIndex) => {
+      if (rngState) request.rng?.setState(rngState);
+      return nearestFramePositions(index.indices, this.sample(index.totalFrames, request));
+    };
+    const found = await this.cachedFrames(record, file, choose);
+    const sourceIndices = found.positions.map((position) => found.index.indices[position]);
     return {
-      data: out,
-      numFrames: positions.length,
-      width: set.clip.width,
-      height: set.clip.height,
+      ...found.clip,
       videoId: record.videoId,
       sourceIndices,
-      missingIndices: sourceIndices.filter((index) => set.missingIndices.includes(index)),
-      fromCache,
+      missingIndices: sourceIndices.filter((index) => found.index.missingIndices.includes(index)),
+      fromCache: found.fromCache,
     };
+  }
+
+  /**
+   * The frames `choose` picks from a video's cached denser set: read from its cache entry (only those frames), or,
+   * when the entry is missing or unusable (or being made by another clip of this run), from the set decoded and
+   * stored by `frameSet`.
+   */
+  private async cachedFrames(record: VideoRecord, file: string, choose: (index: CachedFrameIndex) => number[]): Promise<CachedFrames & { fromCache: boolean }> {
+    const cache = this.cache as FrameCache;
+    if (!this.inFlight.has(record.videoId)) {
+      const stamp = this.stampOf(file);
+      const read = await cache.readFrames(this.cacheKey(record), stamp, choose);
+      if (typeof read !== 'string') return { ...read, fromCache: true };
+    }
+    const set = await this.frameSet(record, file);
+    const positions = choose(set);
+    const frameSize = set.clip.width * set.clip.height * 3;
+    const data = new Uint8Array(positions.length * frameSize);
+    positions.forEach((position, i) => data.set(set.clip.data.subarray(position * frameSize, (position + 1) * frameSize), i * frameSize));
+    return { index: set, positions, clip: { data, numFrames: positions.length, width: set.clip.width, height: set.clip.height }, fromCache: false };
   }
 
   private sample(totalFrames: number, request: ClipSamplingRequest): number[] {
@@ -186,8 +212,27 @@ export class ClipSource {
     });
   }
 
-  /** The cached denser set of a video, decoding it on a miss; concurrent calls for one video share one decode. */
-  private frameSet(record: VideoRecord, file: string): Promise<{ set: CachedFrameSet; fromCache: boolean }> {
+  /** The source file's stamp; a missing file is a `VideoDecodeError`. */
+  private stampOf(file: string): SourceStamp {
+    try {
+      return sourceStamp(file);
+    } catch {
+      throw new VideoDecodeError(file, 'file not found');
+    }
+  }
+
+  /**
+   * A record's cache key. Keyed on the count's origin, known without probing: a recorded count by its value
+   * (correcting videoset.csv misses the old entry), a probed one as 'probe' (a property of the file, which its
+   * stamp covers).
+   */
+  private cacheKey(record: VideoRecord): FrameCacheKey {
+    const { decode } = this.options.data;
+    return { videoId: record.videoId, width: decode.width, height: decode.height, cacheFrames: this.cacheFrames, frameCount: this.countOrigin(record) };
+  }
+
+  /** Decodes a video's denser set and stores it in the cache; concurrent calls for one video share one decode. */
+  private frameSet(record: VideoRecord, file: string): Promise<CachedFrameSet> {
     const pending = this.inFlight.get(record.videoId);
     if (pending) return pending;
     const promise = this.fetchFrameSet(record, file).finally(() => this.inFlight.delete(record.videoId));
@@ -195,26 +240,10 @@ export class ClipSource {
     return promise;
   }
 
-  private async fetchFrameSet(record: VideoRecord, file: string): Promise<{ set: CachedFrameSet; fromCache: boolean }> {
+  private async fetchFrameSet(record: VideoRecord, file: string): Promise<CachedFrameSet> {
     const cache = this.cache as FrameCache;
-    const { decode } = this.options.data;
-    let stamp: SourceStamp;
-    try {
-      stamp = await sourceStamp(file);
-    } catch {
-      throw new VideoDecodeError(file, 'file not found');
-    }
-    // Keyed on the count's origin, known without probing: a recorded count by its value (correcting videoset.csv
-    // misses the old entry), a probed one as 'probe' (a property of the file, which its stamp covers).
-    const key: FrameCacheKey = {
-      videoId: record.videoId,
-      width: decode.width,
-      height: decode.height,
-      cacheFrames: this.cacheFrames,
-      frameCount: this.countOrigin(record),
-    };
-    const cached = await cache.lookup(key, stamp);
-    if (typeof cached !== 'string') return { set: cached, fromCache: true };
+    const stamp = this.stampOf(file);
+    const key = this.cacheKey(record);
     const { decoded, wanted, count } = await this.decodeWithRetry(record, file, (totalFrames) => denseFrameSet(totalFrames, this.cacheFrames));
     const set: CachedFrameSet = {
       indices: wanted,
@@ -233,6 +262,6 @@ export class ClipSource {
         );
       }
     }
-    return { set, fromCache: false };
+    return set;
   }
 }

@@ -65,6 +65,34 @@ describe('FrameCache', () => {
     expect(await cache.lookup(key, stamp)).toEqual(frameSet(3));
   });
 
+  it('reads only the frames chosen from the header, each checked, in the order and with the repeats asked for', async () => {
+    const cache = new FrameCache(mkdtempSync(path.join(os.tmpdir(), 'a2d-cache-')));
+    const set = frameSet(11, 6);
+    await cache.store(key, stamp, set);
+    const frameBytes = 4 * 3 * 3;
+    const frameOf = (position: number) => Array.from(set.clip.data.subarray(position * frameBytes, (position + 1) * frameBytes));
+    const seen: unknown[] = [];
+    const read = await cache.readFrames(key, stamp, (index) => {
+      seen.push(index);
+      return [4, 1, 2, 2, 5];
+    });
+    expect(seen).toEqual([{ indices: set.indices, totalFrames: set.totalFrames, missingIndices: [] }]);
+    if (typeof read === 'string') throw new Error(read);
+    expect(read.positions).toEqual([4, 1, 2, 2, 5]);
+    expect(read.clip).toMatchObject({ numFrames: 5, width: 4, height: 3 });
+    expect(Array.from(read.clip.data)).toEqual([4, 1, 2, 2, 5].flatMap(frameOf));
+
+    // A damaged frame that is not read does no harm; reading it is a miss (and a whole lookup reads every frame).
+    const file = cache.entryPath(key);
+    const bytes = readFileSync(file);
+    bytes[bytes.length - frameBytes * 3 + 7] ^= 0x40; // frame 3 of 6
+    writeFileSync(file, bytes);
+    expect(typeof (await cache.readFrames(key, stamp, () => [0, 2, 4, 5]))).not.toBe('string');
+    expect(await cache.readFrames(key, stamp, () => [0, 3])).toBe('corrupt');
+    expect(await cache.lookup(key, stamp)).toBe('corrupt');
+    await expect(cache.readFrames(key, { ...stamp }, () => [6])).rejects.toThrow(/frame positions must be integers in 0\.\.5/);
+  });
+
   it('keeps one whole entry when writers race', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'a2d-cache-'));
     const writers = Array.from({ length: 6 }, () => new FrameCache(dir));
@@ -153,7 +181,7 @@ describe('FrameCache', () => {
   });
 });
 
-/** Layout of an entry (see frame-cache.ts): magic (8), header length (4), CRC-32 (4), header, frames. */
+/** Layout of an entry (see frame-cache.ts): magic (8), header length (4), CRC-32 of length + header (4), header, frames. */
 const PREFIX = 16;
 
 function headerOf(entry: Buffer): string {
@@ -167,7 +195,7 @@ function withHeader(entry: Buffer, header: string): Buffer {
   const length = Buffer.alloc(4);
   length.writeUInt32LE(headerBytes.length);
   const checksum = Buffer.alloc(4);
-  checksum.writeUInt32LE(crc32(frames, crc32(headerBytes, crc32(length))));
+  checksum.writeUInt32LE(crc32(headerBytes, crc32(length)));
   return Buffer.concat([entry.subarray(0, 8), length, checksum, headerBytes, frames]);
 }
 

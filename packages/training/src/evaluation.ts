@@ -7,15 +7,15 @@
 import { NUM_ACTIONS, NUM_ACTORS, validityMask, type AugmentConfig, type LossConfig } from '@a2d/core';
 import {
   buildTestTransform,
-  clipBatchToFloat,
+  ClipBatchConverter,
   type ChannelNormalization,
   resampleRegion,
   testCropBoxes,
   testResizeShortSide,
   type ClipTransform,
 } from '@a2d/augment';
-import type { DataLoader } from '@a2d/ingest';
 import { decodeConstrained } from '@a2d/layers';
+import type { BatchSource } from './data/loader-thread';
 import type { LossTerms } from './epoch-record';
 
 /** Probabilities of a batch: p(action) [B*8] and p(actor | action) [B*8*7], row-major. */
@@ -24,7 +24,10 @@ export interface BatchProbabilities {
   actorTable: Float32Array;
 }
 
-/** Runs the model on normalised frames `[B, T, S, S, 3]`. */
+/**
+ * Runs the model on normalised frames `[B, T, S, S, 3]`. `frames` is the caller's buffer, reused for the next
+ * batch once the returned promise settles: copy (or transfer) it before then, never keep it.
+ */
 export type ProbabilityPredictor = (frames: Float32Array, shape: [number, number, number, number, 3]) => Promise<BatchProbabilities>;
 
 /** A decoded (action, actor) pair. */
@@ -108,9 +111,12 @@ export function decodeVideo(actionProbs: readonly number[], actorTable: readonly
   return { plain: { action, actor: argMax(actorTable[action]) }, constrained };
 }
 
-/** Runs `predict` over every batch of `loader` (test mode: views adjacent) and decodes each video. */
+/**
+ * Runs `predict` over every batch of `loader` (test mode: views adjacent) and decodes each video. A batch that
+ * arrives with its floats (converted on the loader thread) is used as it is; otherwise this thread converts it.
+ */
 export async function predictVideos(
-  loader: DataLoader,
+  loader: Pick<BatchSource, 'batches'>,
   predict: ProbabilityPredictor,
   options: DecodeOptions & {
     /** The model's input normalization (`model.inputNormalization` of the config it was built from). */
@@ -121,11 +127,13 @@ export async function predictVideos(
 ): Promise<VideoPrediction[]> {
   const byVideo = new Map<string, { trueAction: number; trueActor: number; views: number; action: number[]; table: number[] }>();
   const order: string[] = [];
+  const converter = new ClipBatchConverter(options.normalization);
   for await (const batch of loader.batches(0)) {
-    const cuts = options.crops ? Array.from({ length: options.crops.count }, (_, i) => croppedBatch(batch.frames, batch.shape, options.crops as TestCrops, i)) : [batch];
+    const cuts: { frames: Uint8Array; shape: typeof batch.shape; floats?: Float32Array }[] = options.crops
+      ? Array.from({ length: options.crops.count }, (_, i) => croppedBatch(batch.frames, batch.shape, options.crops as TestCrops, i))
+      : [batch];
     for (const cut of cuts) {
-      const floats = clipBatchToFloat(cut.frames, cut.shape, options.normalization);
-      const { actionProbs, actorTable } = await predict(floats, cut.shape);
+      const { actionProbs, actorTable } = await predict(cut.floats ?? converter.convert(cut.frames, cut.shape), cut.shape);
       accumulate(batch, actionProbs, actorTable);
     }
     options.onBatch?.(new Set(batch.videoIds).size, batch.videoIds.length * cuts.length);

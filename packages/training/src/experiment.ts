@@ -56,6 +56,7 @@ const IGNORED_FOR_RESUME = [
   'data.decode.threads',
   'data.decode.timeoutSeconds',
   'data.loader.prefetch',
+  'data.loader.thread',
   'train.workerTimeoutSeconds',
   'train.workerGcEvery',
   'train.checkpoint',

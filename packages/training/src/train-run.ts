@@ -1,6 +1,6 @@
 /**
  * The training loop of one experiment (not `model.fit`: step 2 is fed a scheduled mix of true and predicted
- * actions). Per batch: loader (decoding in ffmpeg processes, augmentation on this thread, prefetched) ->
+ * actions). Per batch: loader (decoding in ffmpeg processes, augmentation on the loader thread, prefetched) ->
  * normalisation -> mixup/CutMix -> the per-clip conditioning draws -> shards -> gradients in the replicas
  * (worker threads, or this thread) -> accumulation -> global-norm clipping -> AdamW at the scheduled rate.
  * Per epoch: batch-norm statistics averaged across replicas, replica agreement checked, validation (plain and
@@ -23,7 +23,7 @@ import {
   writeJsonAtomic,
   type A2dConfig,
 } from '@a2d/core';
-import { buildTestTransform, buildTrainTransform, clipBatchToFloat, mixBatch } from '@a2d/augment';
+import { clipBatchToFloat, mixBatch } from '@a2d/augment';
 import {
   DataParallelTrainer,
   InProcessTrainer,
@@ -34,12 +34,14 @@ import {
   type ReplicaSpec,
   type ReplicaTrainer,
 } from '@a2d/engine';
-import { checkFfmpegTools, DataLoader, findMissingClips, readVideoset, splitDataset, type DatasetSplits } from '@a2d/ingest';
+import { checkFfmpegTools, findMissingClips, readVideoset, splitDataset, type DatasetSplits } from '@a2d/ingest';
 import { countClassOccurrences } from '@a2d/losses';
 import { applyPretrainedBackbone, modelArtifactsToFiles, NUM_PAIRS, pairIndexOf, predictionFeedProbability, PRETRAINED_MANIFEST_FILE, readPretrainedManifest } from '@a2d/layers';
 import { CheckpointStore } from './checkpoint/checkpoint-store';
 import { checkpointFiles, readTrainerCheckpoint, type TrainerCheckpoint } from './checkpoint/trainer-checkpoint';
 import type { EpochRecord, LossTerms, ValidationResult } from './epoch-record';
+import { openBatchSources, type BatchSources } from './data/batch-sources';
+import type { LoaderSpec } from './data/loader-thread-protocol';
 import { predictVideos, videoAccuracies, videoLosses, type BatchProbabilities, type ProbabilityPredictor } from './evaluation';
 import { configDifferences, datasetDifferences, datasetIdentity, experimentToResume, trainingConfigHash, writeExperimentConfig, type DatasetIdentity, type ExperimentConfigFile, type ExperimentPaths } from './experiment';
 import { acquireExperimentLock } from './experiment-lock';
@@ -393,6 +395,7 @@ async function trainHoldingLock(options: TrainingRunOptions, prepared: PreparedR
       : await InProcessTrainer.create({ replica: spec });
   const scalars = options.scalars?.(paths.tensorboard);
   const progress = options.progress;
+  let sources: BatchSources | undefined;
 
   try {
     let state: TrainingState = resumed?.training ?? {
@@ -431,11 +434,21 @@ async function trainHoldingLock(options: TrainingRunOptions, prepared: PreparedR
     }
 
     const logger = { warn: (line: string) => (progress ? progress.warn(line) : warn(line)) };
-    const trainLoader = new DataLoader({ records: splits.train, data, temporal: augment.temporal, mode: 'train', seed: config.seed, transform: buildTrainTransform(augment), logger });
     const valData = { ...data, sampling: { ...data.sampling, testViews: 1 } };
-    const valLoader = splits.val.length > 0
-      ? new DataLoader({ records: splits.val, data: valData, temporal: augment.temporal, mode: 'test', seed: config.seed, transform: buildTestTransform(augment), logger, source: trainLoader.source })
-      : undefined;
+    const { mean, std } = config.model.inputNormalization;
+    // The validation loader shares the training loader's clip source (its frame cache and decoder processes); both
+    // run on the loader thread unless data.loader.thread is off.
+    sources = await openBatchSources(
+      {
+        train: { records: splits.train, data, temporal: augment.temporal, mode: 'train', seed: config.seed, transform: { kind: 'train', augment } },
+        ...(splits.val.length > 0
+          ? { val: { records: splits.val, data: valData, temporal: augment.temporal, mode: 'test', seed: config.seed, transform: { kind: 'test', augment }, shareSourceWith: 'train', floats: { mean: [...mean], std: [...std] } } }
+          : {}),
+      } satisfies Record<string, LoaderSpec>,
+      { thread: data.loader.thread, logger },
+    );
+    const trainLoader = sources.loader('train');
+    const valLoader = splits.val.length > 0 ? sources.loader('val') : undefined;
     if (!valLoader) warn('no validation videos (data.valFraction is 0 or the train split is tiny): best checkpoint and early stopping follow the last epoch');
 
     const { batchSize, dropLast } = data.loader;
@@ -723,6 +736,7 @@ async function trainHoldingLock(options: TrainingRunOptions, prepared: PreparedR
   } finally {
     scalars?.close();
     mainModel.dispose();
+    await sources?.close();
     await trainer.stop();
   }
 }

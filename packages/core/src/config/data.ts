@@ -56,6 +56,11 @@ export const loaderConfigSchema = z.strictObject({
   prefetch: z.number().int().nonnegative().default(2),
   /** Drop the last incomplete training batch. */
   dropLast: z.boolean().default(false),
+  /**
+   * Read, check and augment batches on a worker thread, overlapped with the model (as PyTorch's loader workers);
+   * false keeps them on the model's thread (for profiling or debugging). Same batches either way.
+   */
+  thread: z.boolean().default(true),
 });
 
 /** The dataset section of the config tree. */

@@ -9,6 +9,35 @@
 
 namespace {
 
+// RGB frames (the model's input), channels known at compile time: straight-line stores the compiler vectorises,
+// where the general loop below spent most of its time in a 12-byte memcpy call and two 3-trip loops per pixel
+// (9 ms for a default batch of 64 frames at 112 px; this form 1-2 ms).
+template <bool kKeepFrames>
+__attribute__((target_clones("avx512f", "avx2", "default")))
+void one_rgb_frame(const float* __restrict x, const float* __restrict previous, std::int64_t pixels, float* __restrict out) {
+  constexpr std::int64_t kOut = kKeepFrames ? 6 : 3;
+  constexpr std::int64_t kDiff = kKeepFrames ? 3 : 0;
+  for (std::int64_t p = 0; p < pixels; p++) {
+    const float* src = x + p * 3;
+    float* dst = out + p * kOut;
+    if (kKeepFrames) {
+      dst[0] = src[0];
+      dst[1] = src[1];
+      dst[2] = src[2];
+    }
+    if (previous) {
+      const float* before = previous + p * 3;
+      dst[kDiff] = src[0] - before[0];
+      dst[kDiff + 1] = src[1] - before[1];
+      dst[kDiff + 2] = src[2] - before[2];
+    } else {
+      dst[kDiff] = 0.0f;
+      dst[kDiff + 1] = 0.0f;
+      dst[kDiff + 2] = 0.0f;
+    }
+  }
+}
+
 __attribute__((target_clones("avx512f", "avx2", "default")))
 void one_frame(const float* __restrict x, const float* __restrict previous, std::int64_t pixels, std::int64_t channels, bool keep_frames,
                float* __restrict out) {
@@ -48,7 +77,14 @@ Napi::Value FrameDifferences(NativeContext& context, const Napi::CallbackInfo& i
 #pragma omp parallel for schedule(static) if (parallel)
   for (std::int64_t f = 0; f < frames; f++) {
     const bool first = f % time == 0;
-    one_frame(x + f * frame, first ? nullptr : x + (f - 1) * frame, pixels, channels, keep_frames, out + f * out_frame);
+    const float* previous = first ? nullptr : x + (f - 1) * frame;
+    if (channels == 3 && keep_frames) {
+      one_rgb_frame<true>(x + f * frame, previous, pixels, out + f * out_frame);
+    } else if (channels == 3) {
+      one_rgb_frame<false>(x + f * frame, previous, pixels, out + f * out_frame);
+    } else {
+      one_frame(x + f * frame, previous, pixels, channels, keep_frames, out + f * out_frame);
+    }
   }
   return env.Undefined();
 }

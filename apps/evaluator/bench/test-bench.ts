@@ -1,6 +1,6 @@
 /**
  * `npx nx run evaluator:bench --experiment-name=<name> [--experiments-dir=experiments] [--backends=native,wasm]
- *   [--rounds=2]`
+ *   [--rounds=2]` (the experiments folder also from `A2D_EXPERIMENT__DIR`)
  *
  * `evaluator:test` throughput on each backend, measured in the same run: the test split of a trained experiment,
  * one process per backend and round (alternated, so a slower or busier minute falls on both), warm frame cache
@@ -15,20 +15,22 @@ import { chmodSync, cpSync, existsSync, mkdtempSync, rmSync, statSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { A2dError, numberFlag, parseCommandLine, runCommandLine, stringFlag, writeJsonAtomic } from '@a2d/core';
+import { A2dError, a2dConfigSchema, loadConfig, numberFlag, parseCommandLine, runCommandLine, stringFlag, writeJsonAtomic } from '@a2d/core';
 import { readMetricsJson } from '@a2d/metrics';
-import { evaluationSettingsSchema } from '../src/test';
+import { evaluationSettingsSchema, experimentPaths } from '@a2d/training';
 
-const USAGE = 'usage: npx nx run evaluator:bench --experiment-name=<name> [--experiments-dir=experiments] [--backends=native,wasm] [--rounds=<n>=2]';
-
+/** The bench's command line; the one config key is where experiments are (the evaluations run on their saved config). */
 const COMMAND_LINE = {
+  name: 'evaluator:bench',
+  summary: "evaluator:test's throughput on each backend, alternated in one run on a trained experiment's test split, and the ratios",
   flags: z.object({
-    experimentName: stringFlag(),
-    experimentsDir: stringFlag().default('experiments'),
-    backends: stringFlag().default('native,wasm'),
-    rounds: numberFlag().pipe(z.number().int().positive()).default(2),
+    experimentName: stringFlag().describe('the trained experiment to evaluate').meta({ placeholder: 'name' }),
+    backends: stringFlag().default('native,wasm').describe('comma-separated backends; ratios are to the last one').meta({ placeholder: 'a,b' }),
+    rounds: numberFlag().pipe(z.number().int().positive()).default(2).describe('measured runs per backend'),
   }),
-  aliases: {},
+  aliases: { experimentsDir: 'experiment.dir' },
+  configKeys: ['experiment.dir'],
+  configHint: "the evaluations use the experiment's saved config (A2D_* variables reach them)",
 };
 
 /** A run of `evaluator:test` that failed: its own message (it names the experiment, the backend, what to do). */
@@ -52,16 +54,17 @@ async function evaluate(experiment: string, experimentsDir: string, backend: str
   if (child.status !== 0) {
     throw new EvaluatorRunError(`evaluator:test on ${backend} failed (exit ${child.status}): ${(child.stderr || child.stdout).trim().split('\n').slice(-3).join(' | ')}`);
   }
-  const file = path.join(experimentsDir, experiment, 'results', 'metrics.json');
+  const file = experimentPaths(experimentsDir, experiment).resultFiles.test.metrics;
   const evaluation = evaluationSettingsSchema.parse((await readMetricsJson(file)).evaluation);
   return { backend, round: 0, clipsPerSecond: evaluation.clipsPerSecond, seconds: evaluation.seconds, steadyClipsPerSecond: evaluation.steadyClipsPerSecond, ran: evaluation.backend };
 }
 
 async function main(argv: readonly string[]): Promise<void> {
-  const { flags } = parseCommandLine(argv, COMMAND_LINE, { env: process.env });
+  const parsed = parseCommandLine(argv, COMMAND_LINE, { env: process.env });
+  const flags = { ...parsed.flags, experimentsDir: loadConfig(a2dConfigSchema, { env: process.env, overrides: parsed.overrides }).experiment.dir };
   const backends = flags.backends.split(',').map((b) => b.trim()).filter(Boolean);
   if (backends.length === 0) throw new RangeError('--backends: expected a comma-separated list, e.g. native,wasm');
-  const results = path.join(flags.experimentsDir, flags.experimentName, 'results');
+  const results = experimentPaths(flags.experimentsDir, flags.experimentName).results;
   const backup = mkdtempSync(path.join(os.tmpdir(), 'a2d-evaluator-bench-'));
   const hadResults = existsSync(results);
   const mode = hadResults ? statSync(results).mode & 0o7777 : 0;
@@ -102,5 +105,5 @@ async function main(argv: readonly string[]): Promise<void> {
 }
 
 if (require.main === module) {
-  void runCommandLine('evaluator:bench', USAGE, () => main(process.argv.slice(2)));
+  void runCommandLine(COMMAND_LINE, () => main(process.argv.slice(2)));
 }

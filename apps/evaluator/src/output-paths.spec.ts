@@ -2,11 +2,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { runCommandLine, type CommandIo } from '@a2d/core';
+import type { z } from 'zod';
+import { runCommandLine, type CommandIo, type CommandLineSpec } from '@a2d/core';
 import { describeWithTinyFilesystem } from '@a2d/core/testing';
 import { PREDICTIONS_CSV_HEADER } from '@a2d/metrics';
-import { runScoreCommand, SCORE_USAGE } from './score';
-import { runTestCommand, TEST_USAGE } from './test';
+import { runScoreCommand, SCORE_COMMAND_LINE } from './score';
+import { runTestCommand, TEST_COMMAND_LINE } from './test';
 
 // Every output path of the evaluator that cannot be written is one line and exit code 1: a file where the folder
 // should be, a parent that is a file, a full disk. (evaluator:predict writes no file.)
@@ -21,10 +22,10 @@ function predictionsCsv(dir: string): string {
 }
 
 /** Runs `body` as the CLI would and returns its exit code and stderr lines. */
-async function asCommand(name: string, usage: string, body: () => Promise<unknown>): Promise<{ code: number; lines: string[] }> {
+async function asCommand(command: CommandLineSpec<z.ZodObject>, body: () => Promise<unknown>): Promise<{ code: number; lines: string[] }> {
   const lines: string[] = [];
   const io: CommandIo = { error: (line) => lines.push(...line.split('\n')), exit: () => undefined };
-  const code = await runCommandLine(name, usage, async () => {
+  const code = await runCommandLine(command, async () => {
     await body();
   }, io);
   return { code, lines };
@@ -35,7 +36,7 @@ describe('evaluator:score --out', () => {
     const dir = tempDir();
     const out = path.join(dir, 'metrics.json');
     writeFileSync(out, 'keep me');
-    const result = await asCommand('evaluator:score', SCORE_USAGE, () => runScoreCommand([`--predictions=${predictionsCsv(dir)}`, `--out=${out}`], () => undefined));
+    const result = await asCommand(SCORE_COMMAND_LINE, () => runScoreCommand([`--predictions=${predictionsCsv(dir)}`, `--out=${out}`], () => undefined));
     expect(result).toEqual({ code: 1, lines: [`evaluator:score: ${out}: is a file, expected a folder`] });
     expect(readFileSync(out, 'utf8')).toBe('keep me');
   });
@@ -45,7 +46,7 @@ describe('evaluator:score --out', () => {
     const parent = path.join(dir, 'notes.txt');
     writeFileSync(parent, 'x');
     const out = path.join(parent, 'scores');
-    const result = await asCommand('evaluator:score', SCORE_USAGE, () => runScoreCommand([`--predictions=${predictionsCsv(dir)}`, `--out=${out}`], () => undefined));
+    const result = await asCommand(SCORE_COMMAND_LINE, () => runScoreCommand([`--predictions=${predictionsCsv(dir)}`, `--out=${out}`], () => undefined));
     expect(result).toEqual({ code: 1, lines: [`evaluator:score: ${parent}: is a file, expected a folder (a parent of ${out})`] });
   });
 
@@ -65,7 +66,7 @@ describeWithTinyFilesystem('evaluator:score on a full disk (a real 256 KiB tmpfs
     const dir = tempDir();
     disk().fill();
     const out = path.join(disk().dir, 'scores');
-    const result = await asCommand('evaluator:score', SCORE_USAGE, () => runScoreCommand([`--predictions=${predictionsCsv(dir)}`, `--out=${out}`], () => undefined));
+    const result = await asCommand(SCORE_COMMAND_LINE, () => runScoreCommand([`--predictions=${predictionsCsv(dir)}`, `--out=${out}`], () => undefined));
     expect(result.code).toBe(1);
     expect(result.lines).toEqual([expect.stringMatching(new RegExp(`^evaluator:score: ${out}: disk full: metrics\\.json needs \\d+ bytes \\([\\d.]+ KiB\\), 0 bytes free$`))]);
   });
@@ -78,7 +79,7 @@ describe('evaluator:test results folder', () => {
     mkdirSync(experiment);
     writeFileSync(path.join(experiment, 'config.json'), '{}');
     writeFileSync(path.join(experiment, 'results'), 'not a folder');
-    const result = await asCommand('evaluator:test', TEST_USAGE, () =>
+    const result = await asCommand(TEST_COMMAND_LINE, () =>
       runTestCommand([`--experiments-dir=${experiments}`, '--experiment-name=tiny', '--backend=cpu', '--quiet'], () => undefined, { progressStream: { write: () => true } }),
     );
     expect(result).toEqual({ code: 1, lines: [`evaluator:test: ${path.join(experiment, 'results')}: is a file, expected a folder`] });

@@ -5,9 +5,9 @@ import path from 'node:path';
 import { ACTORS, ConfigError, VIDEO_ACTIONS } from '@a2d/core';
 import { currentBackend } from '@a2d/engine';
 import { readPredictionsCsv } from '@a2d/metrics';
-import { CheckpointError, evaluateExperiment, trainingFixtures, type VideoPrediction } from '@a2d/training';
+import { CheckpointError, evaluateExperiment, type VideoFilePrediction, type VideoPrediction } from '@a2d/training';
+import { trainingFixtures } from '@a2d/training/testing';
 import { predictJsonSchema, runPredictCommand, type PredictedFile } from './predict';
-import type { VideoFilePrediction } from './video-file-predictor';
 
 const WORKSPACE = path.join(__dirname, '../../..');
 
@@ -148,6 +148,18 @@ describe('evaluator:predict', () => {
     await expect(
       runPredictCommand([`--experiments-dir=${experiments}`, '--experiment-name=tiny', '--checkpoint=/no/such/checkpoint', '--video=x.mp4'], () => undefined, quiet),
     ).rejects.toThrow(CheckpointError);
+  });
+
+  it('takes views, crops and the experiments folder from A2D_* variables, the command line over them, and refuses a dataset root', async () => {
+    const clip = path.join(root, 'clips320H', readdirSync(path.join(root, 'clips320H')).sort()[0]);
+    const env = { A2D_EXPERIMENT__DIR: experiments, A2D_DATA__SAMPLING__TEST_VIEWS: '2', A2D_DATA__SAMPLING__TEST_CROPS: '3' };
+    const fromEnv = await runPredictCommand(['--experiment-name=tiny', `--video=${clip}`], () => undefined, { ...quiet, env });
+    expect(fromEnv.settings).toMatchObject({ views: 2, crops: 3 });
+    const flagsWin = await runPredictCommand(['--experiment-name=tiny', `--video=${clip}`, '--views=1', '--data.sampling.testCrops=1'], () => undefined, { ...quiet, env });
+    expect(flagsWin.settings).toMatchObject({ views: 1, crops: 1 });
+    await expect(runPredictCommand(['--experiment-name=tiny', `--video=${clip}`, '--data.root=/x'], () => undefined, { ...quiet, env: {} })).rejects.toThrow(
+      '--data.root: not a config key of evaluator:predict; it takes experiment.dir, engine.backend, data.sampling.testViews, data.sampling.testCrops; the videos are the --video=<file> flags',
+    );
   });
 
   it('runs as a script (tsx): --json on stdout, exit 1 when a file fails', () => {

@@ -1,28 +1,40 @@
 /**
  * `npx nx run evaluator:predict --experiment-name=<name> --video=<file> [--video=<file> ...] [--checkpoint=<folder>]
- * [--ema] [--views=N] [--crops=1|3] [--backend=...] [--json]`
+ * [--ema] [--views=N] [--crops=1|3] [--backend=...] [--json]` (views, crops and backend also from `A2D_*` variables)
  * Prints, per file, the plain sequential prediction (step 1's action and p, step 2's actor given it and p), the
  * constrained pair with its joint score, and the top-3 actions, sampled and decoded exactly as `evaluator:test`
  * does for a test video. A file that cannot be read gets one error line (or entry); the others still get their
  * predictions, and the exit code is 1.
  */
 import { z } from 'zod';
-import { A2dError, ACTORS, booleanFlag, listFlag, parseCommandLine, runCommandLine, VIDEO_ACTIONS } from '@a2d/core';
+import { A2dError, a2dConfigSchema, ACTORS, booleanFlag, givenConfigPaths, listFlag, loadConfig, parseCommandLine, runCommandLine, VIDEO_ACTIONS } from '@a2d/core';
 import { currentBackend, initEngine } from '@a2d/engine';
+import { VideoFilePredictor, type PairPrediction, type PredictorSettings, type VideoFilePrediction } from '@a2d/training';
 import { experimentSelectionFlags, findExperiment } from './experiment-folder';
-import { VideoFilePredictor, type PairPrediction, type PredictorSettings, type VideoFilePrediction } from './video-file-predictor';
 
-/** The usage printed after a command-line mistake. */
-export const PREDICT_USAGE = [
-  'usage: npx nx run evaluator:predict --experiment-name=<name> --video=<file> [--video=<file> ...] [--experiments-dir=experiments]',
-  '         [--checkpoint=<folder>] [--ema] [--views=<n>] [--crops=1|3] [--backend=<auto|native|wasm|cpu|tensorflow|tensorflow-gpu>] [--json]',
-].join('\n');
+/** Where the settings the command line and the environment leave unset come from. */
+const SAVED = "the checkpoint's saved config";
 
-const predictFlagsSchema = z.object({
-  ...experimentSelectionFlags,
-  video: listFlag(),
-  json: booleanFlag().default(false),
-});
+/**
+ * evaluator:predict's command line. The checkpoint's saved config is the base: the environment (`A2D_*`) and the
+ * command line change only what a prediction can change (views, crops, backend) and where experiments are.
+ */
+export const PREDICT_COMMAND_LINE = {
+  name: 'evaluator:predict',
+  summary:
+    "classifies video files with an experiment's model: per file the sequential prediction, the constrained pair and the top-3 actions, " +
+    'sampled and decoded as evaluator:test does',
+  flags: z.object({
+    experimentName: experimentSelectionFlags.experimentName.describe('the experiment: a folder of experiment.dir').meta({ placeholder: 'name' }),
+    video: listFlag().describe('a video file to classify').meta({ placeholder: 'file' }),
+    checkpoint: experimentSelectionFlags.checkpoint.describe('a checkpoint folder to use instead of <experiment>/checkpoints/best').meta({ placeholder: 'dir' }),
+    ema: experimentSelectionFlags.ema.describe("use the checkpoint's EMA weights"),
+    json: booleanFlag().default(false).describe('print one JSON document instead of text'),
+  }),
+  aliases: { experimentsDir: 'experiment.dir', backend: 'engine.backend', views: 'data.sampling.testViews', crops: 'data.sampling.testCrops' },
+  configKeys: ['experiment.dir', 'engine.backend', { path: 'data.sampling.testViews', defaultFrom: SAVED }, { path: 'data.sampling.testCrops', defaultFrom: SAVED }],
+  configHint: 'the videos are the --video=<file> flags (no dataset is read); the model and its other settings are the checkpoint\'s',
+};
 
 const probability = z.number().min(0).max(1);
 const pairSchema = z.object({
@@ -82,6 +94,8 @@ export interface PredictOutcome {
 /** Where `runPredictCommand` reports the backend it chose (default: stderr). */
 export interface PredictCommandOptions {
   log?: (line: string) => void;
+  /** Where `A2D_*` config variables are read (default `process.env`). */
+  env?: NodeJS.ProcessEnv;
 }
 
 const p = (value: number): string => value.toFixed(4);
@@ -106,12 +120,22 @@ export function formatPredictedFile(outcome: PredictedFile, settings: PredictorS
 
 /** Runs the command; `print` receives the output. Command-line, experiment and checkpoint errors propagate. */
 export async function runPredictCommand(argv: readonly string[], print: (text: string) => void, options: PredictCommandOptions = {}): Promise<PredictOutcome> {
-  const { flags } = parseCommandLine(argv, { flags: predictFlagsSchema, configOverrides: false });
-  const experimentDir = findExperiment(flags.experimentsDir, flags.experimentName);
+  const env = options.env ?? process.env;
+  const { flags, overrides } = parseCommandLine(argv, PREDICT_COMMAND_LINE, { env });
+  const config = loadConfig(a2dConfigSchema, { env, overrides });
+  // Settings neither the environment nor the command line gives stay the checkpoint's own.
+  const given = givenConfigPaths({ env, overrides });
+  const experimentDir = findExperiment(config.experiment.dir, flags.experimentName);
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  await initEngine({ backend: flags.backend, log });
+  await initEngine({ backend: config.engine.backend, log });
   const loadStarted = performance.now();
-  const predictor = await VideoFilePredictor.open({ experimentDir, checkpoint: flags.checkpoint, ema: flags.ema, views: flags.views, crops: flags.crops as 1 | 3 | undefined });
+  const predictor = await VideoFilePredictor.open({
+    experimentDir,
+    checkpoint: flags.checkpoint,
+    ema: flags.ema,
+    views: given.has('data.sampling.testViews') ? config.data.sampling.testViews : undefined,
+    crops: given.has('data.sampling.testCrops') ? config.data.sampling.testCrops : undefined,
+  });
   const modelLoadMilliseconds = performance.now() - loadStarted;
   const { settings } = predictor;
   if (!flags.json) {
@@ -162,7 +186,7 @@ export async function runPredictCommand(argv: readonly string[], print: (text: s
 }
 
 if (require.main === module) {
-  void runCommandLine('evaluator:predict', PREDICT_USAGE, async () => {
+  void runCommandLine(PREDICT_COMMAND_LINE, async () => {
     const outcome = await runPredictCommand(process.argv.slice(2), (text) => process.stdout.write(text));
     return outcome.exitCode;
   }).then((code) => {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { ConfigError, DatasetError, runCommandLine } from '@a2d/core';
 import { describeWithReferenceFixture, referenceFixture } from '@a2d/core/testing';
 import { PREDICTIONS_CSV_HEADER, readMetricsJson } from '@a2d/metrics';
-import { runScoreCommand, SCORE_USAGE } from './score';
+import { runScoreCommand, SCORE_COMMAND_LINE } from './score';
 
 const WORKSPACE = path.join(__dirname, '../../..');
 const REFERENCE = referenceFixture('test_predictions.csv');
@@ -54,7 +54,7 @@ describe('evaluator:score', () => {
 
     const lines: string[] = [];
     let exitCode = -1;
-    const code = await runCommandLine('evaluator:score', SCORE_USAGE, () => runScoreCommand([`--predictions=${bad}`, `--out=${out}`], () => undefined).then(() => undefined), {
+    const code = await runCommandLine(SCORE_COMMAND_LINE, () => runScoreCommand([`--predictions=${bad}`, `--out=${out}`], () => undefined).then(() => undefined), {
       error: (line) => lines.push(line),
       exit: (c) => (exitCode = c),
     });
@@ -66,13 +66,19 @@ describe('evaluator:score', () => {
     await expect(runScoreCommand(['--predictons=x.csv'], () => undefined)).rejects.toThrow(ConfigError);
     await expect(runScoreCommand(['--predictons=x.csv'], () => undefined)).rejects.toThrow(/--predictons: unknown option \(did you mean --predictions\?\)/);
     const lines: string[] = [];
-    await runCommandLine('evaluator:score', SCORE_USAGE, () => runScoreCommand(['--out'], () => undefined).then(() => undefined), {
+    await runCommandLine(SCORE_COMMAND_LINE, () => runScoreCommand(['--out'], () => undefined).then(() => undefined), {
       error: (line) => lines.push(line),
       exit: () => undefined,
     });
     expect(lines.join('\n')).toContain('--predictions:');
     expect(lines.join('\n')).toContain('--out: expected a value');
-    expect(lines[lines.length - 1]).toBe(SCORE_USAGE);
+    expect(lines[lines.length - 1]).toBe('usage: npx nx run evaluator:score --predictions=<file.csv> --out=<dir> [options]   (every option: npx nx run evaluator:score -- --help)');
+  });
+
+  it('refuses config keys, naming the flags to use: it reads no config', async () => {
+    await expect(runScoreCommand(['--data.root=/x', '--predictions=p.csv', '--out=o'], () => undefined)).rejects.toThrow(
+      '--data.root: evaluator:score takes no config keys; it scores the file given by --predictions=<file.csv> into --out=<dir>',
+    );
   });
 
   describeWithReferenceFixture('on the reference fixture', () => {

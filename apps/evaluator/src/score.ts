@@ -18,13 +18,19 @@ import {
   type MetricsJson,
 } from '@a2d/metrics';
 
-/** The usage line printed after a command-line mistake. */
-export const SCORE_USAGE = 'usage: evaluator:score --predictions=<predictions.csv> --out=<dir>';
-
-const scoreFlagsSchema = z.object({
-  predictions: stringFlag(),
-  out: stringFlag(),
-});
+/** evaluator:score's command line: a file in, a folder out, no config (nothing it does is a config setting). */
+export const SCORE_COMMAND_LINE = {
+  name: 'evaluator:score',
+  summary: 'scores a predictions CSV: writes metrics.json and the action / actor classification reports, prints accuracies, F1 scores and warnings',
+  flags: z.object({
+    predictions: stringFlag()
+      .describe('the predictions CSV (video_id,true_action,pred_action,true_actor,pred_actor,action_correct,actor_correct)')
+      .meta({ placeholder: 'file.csv' }),
+    out: stringFlag().describe('the folder metrics.json and the reports are written to').meta({ placeholder: 'dir' }),
+  }),
+  configOverrides: false,
+  configHint: 'it scores the file given by --predictions=<file.csv> into --out=<dir>',
+};
 
 /** What `runScoreCommand` wrote. */
 export interface ScoreOutcome {
@@ -56,7 +62,7 @@ export function formatScoreSummary(metrics: MetricsJson, predictions: string): s
 
 /** Runs the command; `print` receives the summary. Our typed errors propagate to `runCommandLine`. */
 export async function runScoreCommand(argv: readonly string[], print: (text: string) => void): Promise<ScoreOutcome> {
-  const { flags } = parseCommandLine(argv, { flags: scoreFlagsSchema, configOverrides: false });
+  const { flags } = parseCommandLine(argv, SCORE_COMMAND_LINE);
   // A file in the way of the folder is one line now, not a stack after scoring.
   checkOutputPath(flags.out, 'folder');
   const rows = await readPredictionsCsv(flags.predictions);
@@ -93,7 +99,7 @@ export async function runScoreCommand(argv: readonly string[], print: (text: str
 }
 
 if (require.main === module) {
-  void runCommandLine('evaluator:score', SCORE_USAGE, async () => {
+  void runCommandLine(SCORE_COMMAND_LINE, async () => {
     await runScoreCommand(process.argv.slice(2), (text) => process.stdout.write(text));
   });
 }

@@ -1,18 +1,21 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { ConfigError, runCommandLine } from '@a2d/core';
 import { describeWithReferenceFixture, referenceFixture } from '@a2d/core/testing';
 import { initEngine, type EngineInfo } from '@a2d/engine';
 import { PREDICTIONS_CSV_HEADER, readMetricsJson, readPredictionsCsv } from '@a2d/metrics';
-import { CheckpointError, experimentPaths, runTraining, trainingFixtures } from '@a2d/training';
-import { runTestCommand, TEST_USAGE } from './test';
+import { CheckpointError, experimentPaths, runTraining } from '@a2d/training';
+import { trainingFixtures } from '@a2d/training/testing';
+import { runTestCommand, TEST_COMMAND_LINE } from './test';
 import { testTargetJob } from './test-target';
 
 const WORKSPACE = path.join(__dirname, '../../..');
 
 let experiments: string;
+let root: string;
 let engine: EngineInfo;
 
 /** A progress stream that keeps what it is given (not a terminal: plain lines). */
@@ -28,7 +31,7 @@ function capture(): { print: (text: string) => void; text: () => string } {
 
 beforeAll(async () => {
   const base = mkdtempSync(path.join(os.tmpdir(), 'a2d-evaluator-test-'));
-  const root = path.join(base, 'data');
+  root = path.join(base, 'data');
   experiments = path.join(base, 'experiments');
   await trainingFixtures.makeTinyDataset(root);
   engine = await initEngine({ backend: 'wasm', log: () => undefined });
@@ -97,7 +100,7 @@ describe('evaluator:test', () => {
 
   it('reports a missing experiment as one line naming it and the experiments that exist, exit 1', async () => {
     const lines: string[] = [];
-    const code = await runCommandLine('evaluator:test', TEST_USAGE, () => runTestCommand([`--experiments-dir=${experiments}`, '--experiment-name=tinny'], () => undefined).then(() => undefined), {
+    const code = await runCommandLine(TEST_COMMAND_LINE, () => runTestCommand([`--experiments-dir=${experiments}`, '--experiment-name=tinny'], () => undefined).then(() => undefined), {
       error: (line) => lines.push(line),
       exit: () => undefined,
     });
@@ -121,14 +124,73 @@ describe('evaluator:test', () => {
     expect(existsSync(path.join(experiments, 'tiny-corrupt', 'results', 'metrics.json'))).toBe(false);
   });
 
-  it('routes the nx test target: evaluation flags evaluate, anything else (CI passes nothing) runs jest', () => {
-    expect(testTargetJob([])).toBe('jest');
-    expect(testTargetJob(['--testPathPatterns=score', '--coverage'])).toBe('jest');
-    expect(testTargetJob(['--experiment-name=tiny'])).toBe('evaluate');
-    expect(testTargetJob(['--experimentName=tiny'])).toBe('evaluate');
-    expect(testTargetJob(['--mode', 'test', '--experiment-name', 'tiny'])).toBe('evaluate');
-    expect(testTargetJob(['--mode=train'])).toBe('evaluate');
+  it('takes the dataset root, views, crops, backend and experiments folder from A2D_* variables, the command line over them', async () => {
+    // The environment alone picks the experiments folder and the views; the rest stays the checkpoint's own.
+    const fromEnv = await runTestCommand(['--experiment-name=tiny', '--quiet'], () => undefined, {
+      progressStream: progressSink(),
+      env: { A2D_EXPERIMENT__DIR: experiments, A2D_DATA__SAMPLING__TEST_VIEWS: '2', A2D_ENGINE__BACKEND: 'wasm' },
+    });
+    expect(fromEnv.evaluation.metrics.evaluation).toMatchObject({ views: 2, crops: 1, backend: 'wasm' });
+    // A dataset root from the environment is used (it is not there), and --root wins over it.
+    const env = { A2D_DATA__ROOT: path.join(root, 'moved-by-env') };
+    const byEnv = await runTestCommand([`--experiments-dir=${experiments}`, '--experiment-name=tiny', '--quiet'], () => undefined, { progressStream: progressSink(), env }).catch(
+      (caught: unknown) => caught,
+    );
+    expect((byEnv as Error).message).toContain(`${path.join(root, 'moved-by-env')}${path.sep}`);
+    const byFlag = await runTestCommand([`--experiments-dir=${experiments}`, '--experiment-name=tiny', `--data.root=${path.join(root, 'moved-by-flag')}`, '--quiet'], () => undefined, {
+      progressStream: progressSink(),
+      env,
+    }).catch((caught: unknown) => caught);
+    expect((byFlag as Error).message).toContain(`${path.join(root, 'moved-by-flag')}${path.sep}`);
+    // A bad value names its variable; a key an evaluation cannot change is refused with the keys it can.
+    const bad = await runTestCommand(['--experiment-name=tiny'], () => undefined, { env: { A2D_DATA__SAMPLING__TEST_CROPS: '2' } }).catch((caught: unknown) => caught);
+    expect((bad as ConfigError).source).toBe('environment (A2D_DATA__SAMPLING__TEST_CROPS)');
+    const model = await runTestCommand(['--experiment-name=tiny', '--model.hiddenDim=8'], () => undefined, { env: {} }).catch((caught: unknown) => caught);
+    expect((model as ConfigError).issues).toEqual([
+      {
+        path: '--model.hiddenDim',
+        message:
+          "not a config key of evaluator:test; it takes experiment.dir, engine.backend, data.root, data.sampling.testViews, data.sampling.testCrops; the model and the other data settings are the checkpoint's saved config",
+      },
+    ]);
   });
+
+  it('routes the nx test target: only the bare invocation (what run-many passes) runs the jest suite', () => {
+    expect(testTargetJob([])).toBe('jest');
+    expect(testTargetJob(['--experiment-name=tiny'])).toBe('evaluate');
+    expect(testTargetJob(['--experiment_name=tiny'])).toBe('evaluate');
+    expect(testTargetJob(['--experimentName=tiny'])).toBe('evaluate');
+    expect(testTargetJob(['--expriment-name=tiny'])).toBe('evaluate');
+    expect(testTargetJob(['--help'])).toBe('evaluate');
+    expect(testTargetJob(['-h'])).toBe('evaluate');
+    expect(testTargetJob(['--mode', 'test', '--experiment-name', 'tiny'])).toBe('evaluate');
+    expect(testTargetJob(['--testPathPatterns=score'])).toBe('evaluate');
+  });
+
+  it('as the nx target script, sends a typo to the did-you-mean line, --help to the help and --experiment_name to an evaluation', async () => {
+    const target = (args: string[]) =>
+      new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, ['--import', pathToFileURL(require.resolve('tsx')).href, path.join(__dirname, 'test-target.ts'), ...args], { cwd: WORKSPACE });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+        child.on('close', (code) => resolve({ code, stdout, stderr }));
+      });
+    const [typo, help, snake] = await Promise.all([
+      target(['--expriment-name=tiny']),
+      target(['--help']),
+      target([`--experiments-dir=${experiments}`, '--experiment_name=ghost']),
+    ]);
+    expect(typo.code).toBe(1);
+    expect(typo.stderr).toContain('--expriment-name: unknown option (did you mean --experiment-name?)');
+    expect(typo.stderr).toContain('usage: npx nx run evaluator:test --experiment-name=<name> [options]');
+    expect([help.code, help.stderr]).toEqual([0, '']);
+    expect(help.stdout).toMatch(/^evaluator:test: evaluates an experiment's best checkpoint/);
+    expect(help.stdout).toContain('npx nx run evaluator:spec');
+    expect(snake.code).toBe(1);
+    expect(snake.stderr).toMatch(new RegExp(`^evaluator:test: ${path.join(experiments, 'ghost')}: no such experiment; experiments in ${experiments}: tiny`));
+  }, 60_000);
 
   it('runs as the nx target script (tsx): a missing checkpoint folder is one line on stderr and exit 1', () => {
     const tsx = path.join(WORKSPACE, 'node_modules/.bin/tsx');

@@ -1,37 +1,58 @@
 /**
  * `npx nx run evaluator:test --experiment-name=<name> [--experiments-dir=experiments] [--checkpoint=<folder>] [--ema]
  * [--views=N] [--crops=1|3] [--split=test|val] [--backend=...] [--root=<dataset dir>] [--quiet]` (also the original spec's
- * `--mode test --experiment-name <name>`). Evaluates the experiment's best checkpoint (verified against its
+ * `--mode test --experiment-name <name>`; the dataset root, views, crops and backend also from `A2D_*` variables). Evaluates the experiment's best checkpoint (verified against its
  * manifest) on the test split with multi-view two-step inference, writes `results/test_predictions.csv`,
  * `metrics.json` and both classification reports, and prints the accuracies, F1 scores, speed and warnings.
  */
 import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { z } from 'zod';
-import { booleanFlag, checkOutputPath, parseCommandLine, runCommandLine, stringFlag } from '@a2d/core';
+import { a2dConfigSchema, booleanFlag, checkOutputPath, givenConfigPaths, loadConfig, parseCommandLine, runCommandLine } from '@a2d/core';
 import { initEngine } from '@a2d/engine';
-import { evaluateExperiment, experimentPaths, ProgressReporter, type ExperimentEvaluation, type ProgressStream } from '@a2d/training';
+import { evaluateExperiment, evaluationResultFiles, evaluationSettingsSchema, experimentPaths, ProgressReporter, type ExperimentEvaluation, type ProgressStream } from '@a2d/training';
 import type { MetricsJson } from '@a2d/metrics';
 import { experimentSelectionFlags, findExperiment } from './experiment-folder';
 
-/** The usage printed after a command-line mistake. */
-export const TEST_USAGE = [
-  'usage: npx nx run evaluator:test --experiment-name=<name> [--experiments-dir=experiments] [--checkpoint=<folder>] [--ema]',
-  '         [--views=<n>] [--crops=1|3] [--split=test|val] [--backend=<auto|native|wasm|cpu|tensorflow|tensorflow-gpu>] [--root=<dataset dir>] [--quiet]',
-  '       original spec form: --mode test --experiment-name <name>',
-].join('\n');
+/** Where the settings the command line and the environment leave unset come from. */
+const SAVED = "the experiment's saved config";
 
-const testFlagsSchema = z.object({
-  ...experimentSelectionFlags,
-  mode: z.enum(['test'], { message: "expected 'test' (to train, use: npx nx run trainer:train --experiment-name=<name>)" }).optional(),
-  split: z.enum(['test', 'val'], { message: "expected 'test' or 'val'" }).default('test'),
-  root: stringFlag().optional(),
-  quiet: booleanFlag().default(false),
-});
+/**
+ * evaluator:test's command line. The experiment's saved config is the base: the environment (`A2D_*`) and the
+ * command line change only the settings an evaluation can change (the dataset's place, views, crops, backend).
+ */
+export const TEST_COMMAND_LINE = {
+  name: 'evaluator:test',
+  summary:
+    "evaluates an experiment's best checkpoint on the test split (multi-view two-step inference), writes results/ " +
+    '(predictions CSV, metrics.json, classification reports) and prints accuracies, F1 scores and speed',
+  flags: z.object({
+    experimentName: experimentSelectionFlags.experimentName.describe('the experiment: a folder of experiment.dir').meta({ placeholder: 'name' }),
+    checkpoint: experimentSelectionFlags.checkpoint.describe('a checkpoint folder to evaluate instead of <experiment>/checkpoints/best').meta({ placeholder: 'dir' }),
+    ema: experimentSelectionFlags.ema.describe("evaluate the checkpoint's EMA weights"),
+    mode: z
+      .enum(['test'], { message: "expected 'test' (to train, use: npx nx run trainer:train --experiment-name=<name>)" })
+      .optional()
+      .describe("the original spec's form (--mode test --experiment-name <name>); the same as leaving it out"),
+    split: z.enum(['test', 'val'], { message: "expected 'test' or 'val'" }).default('test').describe('the split evaluated'),
+    quiet: booleanFlag().default(false).describe('no progress bar or routine lines'),
+  }),
+  aliases: { experimentsDir: 'experiment.dir', backend: 'engine.backend', root: 'data.root', views: 'data.sampling.testViews', crops: 'data.sampling.testCrops' },
+  configKeys: [
+    'experiment.dir',
+    'engine.backend',
+    { path: 'data.root', defaultFrom: SAVED },
+    { path: 'data.sampling.testViews', defaultFrom: SAVED },
+    { path: 'data.sampling.testCrops', defaultFrom: SAVED },
+  ],
+  configHint: "the model and the other data settings are the checkpoint's saved config",
+  notes: ["With no arguments at all (as `nx run-many -t test` runs every project's tests) evaluator:test runs this project's jest suite instead: npx nx run evaluator:spec"],
+};
 
 /** Where `runTestCommand` draws progress (default: a bar on stderr when it is a terminal). */
 export interface TestCommandOptions {
   progressStream?: ProgressStream;
+  /** Where `A2D_*` config variables are read (default `process.env`). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** What `runTestCommand` did. */
@@ -41,34 +62,14 @@ export interface TestOutcome {
   written: string[];
 }
 
-/** The run figures `evaluateExperiment` records in `metrics.json`'s `evaluation` that the summary (and evaluator:bench) read. */
-export const evaluationSettingsSchema = z.object({
-  checkpoint: z.string(),
-  weights: z.enum(['live', 'ema']),
-  split: z.enum(['test', 'val']),
-  views: z.number(),
-  crops: z.number().default(1),
-  backend: z.string(),
-  seconds: z.number(),
-  clipsPerSecond: z.number(),
-  /** Seconds to the end of the first batch (its warm-up included); absent in results written before it was recorded. */
-  firstBatchSeconds: z.number().nullable().default(null),
-  /** Clips per second after the first batch; null with a single batch. */
-  steadyClipsPerSecond: z.number().nullable().default(null),
-});
 
 const percent = (value: number | null): string => (value === null ? 'unavailable' : `${value.toFixed(2)} %`);
 const score = (value: number | null): string => (value === null ? 'unavailable' : value.toFixed(4));
 
 /** The files an evaluation of `split` writes into `resultsDir` (reports only when they could be computed). */
 export function evaluationFiles(resultsDir: string, split: 'test' | 'val', metrics: MetricsJson): string[] {
-  const reportPrefix = split === 'test' ? '' : 'val_';
-  return [
-    `${split}_predictions.csv`,
-    split === 'test' ? 'metrics.json' : 'val_metrics.json',
-    ...(metrics.action_report ? [`${reportPrefix}action_classification_report.csv`] : []),
-    ...(metrics.actor_report ? [`${reportPrefix}actor_classification_report.csv`] : []),
-  ].map((name) => path.join(resultsDir, name));
+  const files = evaluationResultFiles(resultsDir, split);
+  return [files.predictions, files.metrics, ...(metrics.action_report ? [files.actionReport] : []), ...(metrics.actor_report ? [files.actorReport] : [])];
 }
 
 /** The printed summary of an evaluation: what ran, accuracies, F1 scores, speed, warnings. */
@@ -96,21 +97,26 @@ export function formatEvaluationSummary(evaluation: ExperimentEvaluation): strin
 
 /** Runs the command; `print` receives the summary. Our typed errors propagate to `runCommandLine`. */
 export async function runTestCommand(argv: readonly string[], print: (text: string) => void, options: TestCommandOptions = {}): Promise<TestOutcome> {
-  const { flags } = parseCommandLine(argv, { flags: testFlagsSchema, configOverrides: false });
-  const experimentDir = findExperiment(flags.experimentsDir, flags.experimentName);
+  const env = options.env ?? process.env;
+  const { flags, overrides } = parseCommandLine(argv, TEST_COMMAND_LINE, { env });
+  const config = loadConfig(a2dConfigSchema, { env, overrides });
+  // Settings neither the environment nor the command line gives stay the checkpoint's own.
+  const given = givenConfigPaths({ env, overrides });
+  const experimentsDir = config.experiment.dir;
+  const experimentDir = findExperiment(experimentsDir, flags.experimentName);
   // The results folder is checked before the evaluation, not when its first file is written.
-  checkOutputPath(experimentPaths(flags.experimentsDir, flags.experimentName).results, 'folder');
+  checkOutputPath(experimentPaths(experimentsDir, flags.experimentName).results, 'folder');
   const progress = new ProgressReporter(options.progressStream ?? process.stderr, { quiet: flags.quiet });
   try {
-    await initEngine({ backend: flags.backend, log: (line) => progress.log(line) });
+    await initEngine({ backend: config.engine.backend, log: (line) => progress.log(line) });
     const evaluation = await evaluateExperiment({
       experimentDir,
       checkpoint: flags.checkpoint,
       ema: flags.ema,
       split: flags.split,
-      views: flags.views,
-      crops: flags.crops as 1 | 3 | undefined,
-      dataRoot: flags.root,
+      views: given.has('data.sampling.testViews') ? config.data.sampling.testViews : undefined,
+      crops: given.has('data.sampling.testCrops') ? config.data.sampling.testCrops : undefined,
+      dataRoot: given.has('data.root') ? config.data.root : undefined,
       log: (line) => progress.log(line),
       progress,
     });
@@ -124,7 +130,7 @@ export async function runTestCommand(argv: readonly string[], print: (text: stri
 }
 
 if (require.main === module) {
-  void runCommandLine('evaluator:test', TEST_USAGE, async () => {
+  void runCommandLine(TEST_COMMAND_LINE, async () => {
     await runTestCommand(process.argv.slice(2), (text) => process.stdout.write(text));
   }).then((code) => {
     // tfjs (wasm threads) and ffmpeg children are done; exit promptly with the command's code.

@@ -6,10 +6,18 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
-import { DatasetError, experimentConfigSchema, parseJsonText } from '@a2d/core';
+import { DatasetError, experimentConfigSchema } from '@a2d/core';
 import { readMetricsJson, type MetricsJson } from '@a2d/metrics';
-import { experimentPaths, parseEpochRecords, readExperimentConfig, type EpochRecord, type ExperimentConfigFile, type ExperimentPaths } from '@a2d/training';
+import {
+  evaluationSettingsSchema,
+  experimentPaths,
+  parseEpochRecords,
+  readExperimentConfig,
+  readSkippedVideos,
+  type EpochRecord,
+  type ExperimentConfigFile,
+  type ExperimentPaths,
+} from '@a2d/training';
 
 /** The folder that holds experiments when `--experiments-dir` is not given (the config's `experiment.dir` default). */
 export const DEFAULT_EXPERIMENTS_DIR: string = experimentConfigSchema.shape.dir.parse(undefined);
@@ -50,14 +58,6 @@ export interface ExperimentInputs {
   missing: MissingInput[];
 }
 
-/** `skipped-videos.json`: what the training loader could not decode. */
-export const skippedVideosFileSchema = z.array(
-  z.object({ videoId: z.string().min(1), file: z.string().optional(), reason: z.string() }),
-);
-
-/** The `evaluation.skippedVideos` list of `metrics.json` (video ids). */
-const evaluationSkippedSchema = z.array(z.string());
-
 /** The shell suffix that points a command at a non-default experiments folder. */
 function experimentsDirFlag(dir: string): string {
   return path.normalize(dir) === DEFAULT_EXPERIMENTS_DIR ? '' : ` --experiments-dir=${dir}`;
@@ -78,19 +78,15 @@ export function describeMissing(missing: MissingInput): string {
   return `${missing.file} ${missing.state}: no ${missing.consequence}; run \`${missing.command}\` to produce it`;
 }
 
-async function readSkippedVideos(file: string): Promise<SkippedVideoEntry[] | null> {
-  if (!existsSync(file)) return null;
-  const parsed = skippedVideosFileSchema.safeParse(parseJsonText(await readFile(file, 'utf8'), file));
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new DatasetError(file, issue?.message ?? 'invalid', undefined, issue?.path.join('.'));
-  }
-  return parsed.data.map((video) => ({ videoId: video.videoId, reason: video.reason, split: 'train' }));
+/** Training videos the loader could not decode (`skipped-videos.json`, read through the trainer's own schema). */
+async function trainingSkipped(file: string): Promise<SkippedVideoEntry[]> {
+  return (await readSkippedVideos(file)).map((video) => ({ videoId: video.videoId, reason: video.reason, split: 'train' }));
 }
 
 /** Test videos the evaluation could not decode, when `metrics.json` lists them. */
 function evaluationSkipped(metrics: MetricsJson): SkippedVideoEntry[] {
-  const parsed = evaluationSkippedSchema.safeParse(metrics.evaluation.skippedVideos);
+  // Read with the writer's own schema (metrics.json's `evaluation.skippedVideos`); a file without the list has none.
+  const parsed = evaluationSettingsSchema.shape.skippedVideos.safeParse(metrics.evaluation.skippedVideos);
   if (!parsed.success) return [];
   return parsed.data.map((videoId) => ({ videoId, reason: 'could not be decoded during evaluation', split: 'test' }));
 }
@@ -102,7 +98,7 @@ const EXPERIMENTS_LISTED = 10;
 export function listExperiments(dir: string): string[] {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) return [];
   return readdirSync(dir, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && existsSync(path.join(dir, entry.name, 'config.json')))
+    .filter((entry) => entry.isDirectory() && existsSync(experimentPaths(dir, entry.name).config))
     .map((entry) => entry.name)
     .sort();
 }
@@ -140,7 +136,7 @@ export async function readExperimentInputs(dir: string, name: string): Promise<E
     });
   }
 
-  const metricsFile = path.join(paths.results, 'metrics.json');
+  const metricsFile = paths.resultFiles.test.metrics;
   const metrics = existsSync(metricsFile) ? await readMetricsJson(metricsFile) : null;
   if (!metrics) {
     missing.push({
@@ -151,6 +147,6 @@ export async function readExperimentInputs(dir: string, name: string): Promise<E
     });
   }
 
-  const skippedVideos = [...((await readSkippedVideos(paths.skippedVideos)) ?? []), ...(metrics ? evaluationSkipped(metrics) : [])];
+  const skippedVideos = [...(await trainingSkipped(paths.skippedVideos)), ...(metrics ? evaluationSkipped(metrics) : [])];
   return { name, dir, paths, config, records, metrics, metricsFile, skippedVideos, missing };
 }

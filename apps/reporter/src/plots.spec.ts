@@ -4,9 +4,9 @@ import path from 'node:path';
 import { a2dConfigSchema, runCommandLine, type CommandIo } from '@a2d/core';
 import { buildMetricsJson, TwoStepMetrics, VIDEO_LEVEL_PAIRS, writeMetricsJson, type MetricsJson, type TwoStepSample } from '@a2d/metrics';
 import { epochRecordSchema, trainingConfigHash, writeExperimentConfig, type EpochRecord } from '@a2d/training';
-import { decodePng, greyVariance, pngHeader } from '@a2d/reporting/src/testing/png-pixels';
+import { decodePng, greyVariance, pngHeader } from '@a2d/reporting/testing';
 import { describeWithTinyFilesystem } from '@a2d/core/testing';
-import { PLOTS_USAGE, runPlotsCommand, type PlotsOutcome } from './plots';
+import { PLOTS_COMMAND_LINE, runPlotsCommand, type PlotsOutcome } from './plots';
 
 /** A name a browser would run as markup if the report did not escape it (no slash: it is also a folder name). */
 const HOSTILE_NAME = 'run-<script>alert(1)';
@@ -209,17 +209,33 @@ describe('reporter:plots', () => {
     expect(report).toContain('model.kind &quot;two-step&quot; -&gt; &quot;one-step&quot;');
   });
 
+  it('takes the experiments folder and the dataset root from A2D_* variables, the command line over them, and no other config key', async () => {
+    const dir = tempDir();
+    await writeExperiment(dir, 'moved', { evaluated: false });
+    const statistics = (outcome: PlotsOutcome) => outcome.notices.find((notice) => notice.startsWith('dataset statistics unavailable')) ?? '';
+    // The environment alone finds the experiment; the saved config's dataset (gone) is what the notice names.
+    const saved = await runPlotsCommand(['--experiment-name=moved'], () => undefined, { A2D_EXPERIMENT__DIR: dir });
+    expect(statistics(saved)).toContain(path.join(dir, 'no-such-dataset', 'videoset.csv'));
+    const env = { A2D_EXPERIMENT__DIR: dir, A2D_DATA__ROOT: path.join(dir, 'moved-by-env') };
+    expect(statistics(await runPlotsCommand(['--experiment-name=moved'], () => undefined, env))).toContain(path.join(dir, 'moved-by-env', 'videoset.csv'));
+    const byFlag = await runPlotsCommand(['--experiment-name=moved', `--root=${path.join(dir, 'moved-by-flag')}`], () => undefined, env);
+    expect(statistics(byFlag)).toContain(path.join(dir, 'moved-by-flag', 'videoset.csv'));
+    await expect(runPlotsCommand(['--experiment-name=moved', '--model.kind=one-step'], () => undefined, env)).rejects.toThrow(
+      "--model.kind: not a config key of reporter:plots; it takes experiment.dir, data.root; the report shows the experiment's saved config",
+    );
+  });
+
   it('fails in one line for a missing experiment, and on --compare naming the same experiment', async () => {
     const dir = tempDir();
     const lines: string[] = [];
     const io: CommandIo = { error: (line) => lines.push(...line.split('\n')), exit: () => undefined };
-    const code = await runCommandLine('reporter:plots', PLOTS_USAGE, () => runPlotsCommand([`--experiments-dir=${dir}`, '--experiment-name=ghost'], () => undefined).then(() => undefined), io);
+    const code = await runCommandLine(PLOTS_COMMAND_LINE, () => runPlotsCommand([`--experiments-dir=${dir}`, '--experiment-name=ghost'], () => undefined).then(() => undefined), io);
     expect(code).toBe(1);
     expect(lines).toEqual([`reporter:plots: ${path.join(dir, 'ghost')}: no such experiment folder; ${dir} holds no experiments (--experiments-dir?)`]);
 
     await writeExperiment(dir, 'one', { evaluated: false });
     lines.length = 0;
-    await runCommandLine('reporter:plots', PLOTS_USAGE, () => runPlotsCommand([`--experiments-dir=${dir}`, '--experiment-name=onw'], () => undefined).then(() => undefined), io);
+    await runCommandLine(PLOTS_COMMAND_LINE, () => runPlotsCommand([`--experiments-dir=${dir}`, '--experiment-name=onw'], () => undefined).then(() => undefined), io);
     expect(lines).toEqual([`reporter:plots: ${path.join(dir, 'onw')}: no such experiment folder; experiments in ${dir}: one`]);
     await expect(runPlotsCommand([`--experiments-dir=${dir}`, '--experiment-name=one', '--compare=one'], () => undefined)).rejects.toThrow(
       '--compare: expected another experiment than --experiment-name',
@@ -235,7 +251,7 @@ describe('reporter:plots', () => {
 async function plotsCommand(dir: string, name: string): Promise<{ code: number; lines: string[] }> {
   const lines: string[] = [];
   const io: CommandIo = { error: (line) => lines.push(...line.split('\n')), exit: () => undefined };
-  const code = await runCommandLine('reporter:plots', PLOTS_USAGE, () => runPlotsCommand([`--experiments-dir=${dir}`, `--experiment-name=${name}`], () => undefined).then(() => undefined), io);
+  const code = await runCommandLine(PLOTS_COMMAND_LINE, () => runPlotsCommand([`--experiments-dir=${dir}`, `--experiment-name=${name}`], () => undefined).then(() => undefined), io);
   return { code, lines };
 }
 

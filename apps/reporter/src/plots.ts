@@ -1,5 +1,6 @@
 /**
- * `npx nx run reporter:plots --experiment-name=X [--compare=Y] [--experiments-dir=experiments]`
+ * `npx nx run reporter:plots --experiment-name=X [--compare=Y] [--experiments-dir=experiments] [--root=<dataset dir>]`
+ * (the experiments folder and the dataset's place also from `A2D_EXPERIMENT__DIR` / `A2D_DATA__ROOT`).
  * Draws an experiment's training curves, confusion matrices, per-class and per-pair bars into
  * `<experiments-dir>/X/plots/`, and `report.html` (self-contained) beside them; `--compare=Y` adds a side-by-side
  * comparison with experiment Y (`compare-Y.png` and a report section). Inputs that do not exist yet (no
@@ -8,26 +9,33 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { checkOutputPath, ConfigError, parseCommandLine, runCommandLine, stringFlag, writeFileAtomic } from '@a2d/core';
+import { a2dConfigSchema, checkOutputPath, ConfigError, givenConfigPaths, loadConfig, parseCommandLine, runCommandLine, stringFlag, writeFileAtomic } from '@a2d/core';
 import { renderHtmlReport, type HtmlReportInput, type ReportComparison } from '@a2d/reporting';
 import { summarizeDataset, type DatasetSummary } from './dataset-summary';
 import { EVALUATION_PLOT_FILES, renderEvaluationPlots, type EvaluationPlots } from './evaluation-plots';
 import { renderComparison } from './experiment-comparison';
-import { DEFAULT_EXPERIMENTS_DIR, describeMissing, readExperimentInputs, type ExperimentInputs } from './experiment-inputs';
+import { describeMissing, readExperimentInputs, type ExperimentInputs } from './experiment-inputs';
 import { headlineMetrics } from './headline-metrics';
 import { renderTrainingPlots, TRAINING_PLOT_FILES, type NamedPlot } from './training-curve-plots';
 
-/** The usage line printed after a command-line mistake. */
-export const PLOTS_USAGE = 'usage: npx nx run reporter:plots --experiment-name=<name> [--compare=<other experiment>] [--experiments-dir=<dir>]';
+/**
+ * reporter:plots' command line. Its config keys are where experiments are and where the dataset is now (for the
+ * dataset statistics, when it moved since training); everything else it shows is the experiment's saved config.
+ */
+export const PLOTS_COMMAND_LINE = {
+  name: 'reporter:plots',
+  summary: "draws an experiment's training curves, confusion matrices and per-class bars into <experiment>/plots/ with a self-contained report.html",
+  flags: z.object({
+    experimentName: stringFlag().describe('the experiment: a folder of experiment.dir').meta({ placeholder: 'name' }),
+    compare: stringFlag().optional().describe('another experiment to compare with, side by side (compare-<name>.png and a report section)').meta({ placeholder: 'name' }),
+  }),
+  aliases: { experimentsDir: 'experiment.dir', root: 'data.root' },
+  configKeys: ['experiment.dir', { path: 'data.root', defaultFrom: "the experiment's saved config" }],
+  configHint: "the report shows the experiment's saved config",
+};
 
 /** The report's file name in `plots/`. */
 export const REPORT_FILE = 'report.html';
-
-const plotsFlagsSchema = z.object({
-  experimentName: stringFlag(),
-  compare: stringFlag().optional(),
-  experimentsDir: stringFlag().default(DEFAULT_EXPERIMENTS_DIR),
-});
 
 /** What `runPlotsCommand` did. */
 export interface PlotsOutcome {
@@ -65,21 +73,29 @@ function reportConfig(inputs: ExperimentInputs): unknown {
   return { ...(inputs.config ?? {}), ...(evaluation ? { evaluation } : {}) };
 }
 
-/** Runs the command; `print` receives the progress lines. Our typed errors propagate to `runCommandLine`. */
-export async function runPlotsCommand(argv: readonly string[], print: (text: string) => void): Promise<PlotsOutcome> {
-  const { flags } = parseCommandLine(argv, { flags: plotsFlagsSchema, configOverrides: false });
+/**
+ * Runs the command with `env`'s `A2D_*` variables (default `process.env`); `print` receives the progress lines. Our
+ * typed errors propagate to `runCommandLine`.
+ */
+export async function runPlotsCommand(argv: readonly string[], print: (text: string) => void, env: NodeJS.ProcessEnv = process.env): Promise<PlotsOutcome> {
+  const { flags, overrides } = parseCommandLine(argv, PLOTS_COMMAND_LINE, { env });
+  const config = loadConfig(a2dConfigSchema, { env, overrides });
   if (flags.compare !== undefined && path.normalize(flags.compare) === path.normalize(flags.experimentName)) {
     throw new ConfigError([{ path: '--compare', message: 'expected another experiment than --experiment-name' }], 'command line');
   }
-  const main = await readExperimentInputs(flags.experimentsDir, flags.experimentName);
-  const other = flags.compare === undefined ? null : await readExperimentInputs(flags.experimentsDir, flags.compare);
+  const experimentsDir = config.experiment.dir;
+  const main = await readExperimentInputs(experimentsDir, flags.experimentName);
+  const other = flags.compare === undefined ? null : await readExperimentInputs(experimentsDir, flags.compare);
   // A file in the way of plots/ is one line before anything is drawn.
   checkOutputPath(main.paths.plots, 'folder');
   print(`experiment ${main.name}: ${main.paths.root}${other ? ` (compared with ${other.paths.root})` : ''}\n`);
 
   const training = await renderTrainingPlots(main.records, main.name);
   const evaluation = main.metrics ? await renderEvaluationPlots(main.metrics) : null;
-  const dataset = main.config ? await summarizeDataset(main.config.config) : null;
+  // The dataset where the environment or the command line says it is now, else where the experiment trained on it.
+  const saved = main.config?.config;
+  const datasetConfig = saved && givenConfigPaths({ env, overrides }).has('data.root') ? { ...saved, data: { ...saved.data, root: config.data.root } } : saved;
+  const dataset = datasetConfig ? await summarizeDataset(datasetConfig) : null;
   const comparison: { plot: NamedPlot; section: ReportComparison } | null = other ? await renderComparison(main, other) : null;
   const notices = collectNotices(main, other, evaluation, dataset);
   print(notices.map((notice) => `note: ${firstLine(notice)}\n`).join(''));
@@ -124,7 +140,7 @@ export async function runPlotsCommand(argv: readonly string[], print: (text: str
 }
 
 if (require.main === module) {
-  void runCommandLine('reporter:plots', PLOTS_USAGE, async () => {
+  void runCommandLine(PLOTS_COMMAND_LINE, async () => {
     await runPlotsCommand(process.argv.slice(2), (text) => process.stdout.write(text));
   });
 }

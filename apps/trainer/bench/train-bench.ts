@@ -1,5 +1,5 @@
 /**
- * `npx nx run trainer:bench [--epochs=8] [--root=<dataset>] [--<config.path>=<value>]`
+ * `npx nx run trainer:bench [--epochs=8] [--root=<dataset>] [--steps=12] [--<config.path>=<value>]` (A2D_* variables apply too)
  *
  * End-to-end training throughput against its own peer, measured in the same run on the same machine:
  *   model-only:  the trainer's replicas stepping on synthetic tensors of the run's batch shape (no data at all);
@@ -12,12 +12,27 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { a2dConfigSchema, numberFlag, parseCommandLine, runCommandLine, stringFlag, type A2dConfig } from '@a2d/core';
+import { a2dConfigSchema, givenConfigPaths, loadConfig, mergeTrees, numberFlag, parseCommandLine, runCommandLine, type A2dConfig } from '@a2d/core';
 import { DataParallelTrainer, InProcessTrainer, initEngine, splitBatch, tf, type BatchPayload, type ReplicaTrainer } from '@a2d/engine';
 import { NUM_PAIRS } from '@a2d/layers';
-import { classifierReplicaModule, experimentPaths, parseEpochRecords, runTraining, trainingFixtures, type ClassifierReplicaOptions } from '@a2d/training';
+import { classifierReplicaModule, experimentPaths, parseEpochRecords, runTraining, type ClassifierReplicaOptions } from '@a2d/training';
+import { trainingFixtures } from '@a2d/training/testing';
 
-const USAGE = 'usage: npx nx run trainer:bench [--epochs=<n>=8] [--root=<dataset dir> (default: tiny synthetic, generated)] [--<config.path>=<value>]';
+/** The epochs the bench runs unless the environment or the command line says otherwise (not the trainer's 24). */
+const BENCH_EPOCHS = 8;
+
+/** The bench's command line: its own step count, and the config (`--epochs` and `--root` are shorthands). */
+const BENCH_COMMAND_LINE = {
+  name: 'trainer:bench',
+  summary: 'end-to-end training throughput (real clips, warm frame cache) against the same replicas stepping on synthetic tensors, measured in one run',
+  flags: z.object({ steps: numberFlag().default(12).describe('timed model-only steps of the peer') }),
+  aliases: { epochs: 'train.epochs', root: 'data.root' },
+  notes: [
+    `The bench runs ${BENCH_EPOCHS} epochs unless train.epochs is set (--epochs), on the tiny synthetic dataset (made in a temp folder, every ` +
+      'clip twice) unless data.root is set (--root); it always uses data.valFraction 0, whole batches and a frame cache and ' +
+      'experiments folder of its own in the temp folder.',
+  ],
+};
 
 function syntheticPayload(config: A2dConfig): BatchPayload {
   const batch = config.data.loader.batchSize;
@@ -52,26 +67,44 @@ async function timeSteps(trainer: ReplicaTrainer, payload: BatchPayload, steps: 
   return (steps * payload.frames.shape[0]) / ((performance.now() - start) / 1000);
 }
 
-async function main(argv: readonly string[]): Promise<void> {
-  const { flags, overrides } = parseCommandLine(argv, {
-    flags: z.object({ epochs: numberFlag().default(8), root: stringFlag().optional(), steps: numberFlag().default(12) }),
-  });
-  const base = mkdtempSync(path.join(os.tmpdir(), 'a2d-trainer-bench-'));
-  let root = flags.root;
-  let videosetFile = 'videoset.csv';
-  if (!root) {
-    root = path.join(base, 'data');
-    console.log(`bench: generating the tiny synthetic dataset (every clip twice) in ${root}`);
-    await trainingFixtures.makeTinyDataset(root);
-    videosetFile = 'videoset-val.csv';
-  }
-  const config = a2dConfigSchema.parse({
-    ...overrides,
-    // Whole batches only (dropLast): the peer steps on whole batches too.
-    data: { ...(overrides.data as object | undefined), root, videosetFile, valFraction: 0, decode: { cacheDir: path.join(base, 'cache') }, loader: { dropLast: true } },
-    train: { ...(overrides.train as object | undefined), epochs: flags.epochs },
+/** What the bench runs on: its config, and whether it makes the tiny dataset at `config.data.root` first. */
+export interface BenchSetup {
+  config: A2dConfig;
+  /** Whether neither the environment nor the command line named a dataset (so the bench makes one). */
+  generate: boolean;
+  /** Timed model-only steps of the peer. */
+  steps: number;
+}
+
+/**
+ * The bench's config by the one loader: its defaults (`BENCH_EPOCHS`) < `A2D_*` environment < command line, then
+ * what the bench fixes whatever they say: its folders under `base`, no validation split, whole batches only (the
+ * peer steps on whole batches too).
+ */
+export function resolveBenchSetup(argv: readonly string[], env: NodeJS.ProcessEnv, base: string): BenchSetup {
+  const { flags, overrides } = parseCommandLine(argv, BENCH_COMMAND_LINE, { env });
+  const generate = !givenConfigPaths({ env, overrides }).has('data.root');
+  const fixed = {
+    data: {
+      ...(generate ? { root: path.join(base, 'data'), videosetFile: 'videoset-val.csv' } : {}),
+      valFraction: 0,
+      decode: { cacheDir: path.join(base, 'cache') },
+      loader: { dropLast: true },
+    },
     experiment: { dir: path.join(base, 'experiments') },
-  });
+  };
+  const config = loadConfig(a2dConfigSchema, { base: { name: 'trainer:bench defaults', tree: { train: { epochs: BENCH_EPOCHS } } }, env, overrides: mergeTrees(overrides, fixed) });
+  return { config, generate, steps: flags.steps };
+}
+
+async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<void> {
+  const base = mkdtempSync(path.join(os.tmpdir(), 'a2d-trainer-bench-'));
+  const { config, generate, steps } = resolveBenchSetup(argv, env, base);
+  const generatedRoot = config.data.root;
+  if (generate) {
+    console.log(`bench: generating the tiny synthetic dataset (every clip twice) in ${generatedRoot}`);
+    await trainingFixtures.makeTinyDataset(generatedRoot);
+  }
   const engine = await initEngine({ backend: config.engine.backend });
   const cores = os.availableParallelism();
   console.log(`bench: ${os.cpus()[0]?.model ?? 'cpu'} x${cores}, backend ${engine.backend}, batch ${config.data.loader.batchSize} x ${config.data.sampling.numFrames} x ${config.augment.cropSize}px, backbone ${config.model.backbone}`);
@@ -96,7 +129,7 @@ async function main(argv: readonly string[]): Promise<void> {
   const module = classifierReplicaModule();
   const payload = syntheticPayload(config);
   const parallel = result.workers > 1 ? await DataParallelTrainer.start({ workers: result.workers, replica: { module, options: replicaOptions }, backend: engine.backend, collectGarbageEvery: config.train.workerGcEvery }) : await InProcessTrainer.create({ replica: { module, options: replicaOptions } });
-  const modelOnly = await timeSteps(parallel, payload, flags.steps);
+  const modelOnly = await timeSteps(parallel, payload, steps);
   await parallel.stop();
 
   // Tensors leaked per step by the replica itself (in this thread, so tf.memory() sees them).
@@ -130,4 +163,6 @@ async function main(argv: readonly string[]): Promise<void> {
   console.log(`| main-thread tensors across epochs | ${[...new Set(records.map((r) => r.tensors))].join(' -> ')} | constant |`);
 }
 
-void runCommandLine('trainer:bench', USAGE, () => main(process.argv.slice(2))).then((code) => process.exit(code));
+if (require.main === module) {
+  void runCommandLine(BENCH_COMMAND_LINE, () => main(process.argv.slice(2), process.env)).then((code) => process.exit(code));
+}

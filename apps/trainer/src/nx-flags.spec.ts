@@ -30,6 +30,7 @@ const DOCUMENTED: string[][] = [
   ['--synth-difficulty=hard'],
   ['--skip-test'],
   ['--quiet'],
+  ['--print-config'],
   ['--mode', 'train'],
   ['--model.kind=one-step'],
   ['--train.ema.enabled=true'],

@@ -8,7 +8,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, watch, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseEpochRecords, readEventDir, tensorBoardScalars, trainingFixtures } from '@a2d/training';
+import { parseEpochRecords, readEventDir, tensorBoardScalars } from '@a2d/training';
+import { trainingFixtures } from '@a2d/training/testing';
 
 const script = path.join(__dirname, 'train.ts');
 const workspace = path.resolve(__dirname, '../../..');

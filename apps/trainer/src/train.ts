@@ -1,6 +1,6 @@
 /**
- * `npx nx run trainer:train [--experiment-name=X] [--resume] [--config=file.json] [--epochs=N] ...`
- * (also the original spec's `--mode train --experiment-name X [--resume]`). With no arguments: generates the
+ * `npx nx run trainer:train [--experiment-name=X] [--resume] [--config=file.json] [--epochs=N] [--print-config] ...`
+ * (also the original spec's `--mode train --experiment-name X [--resume]`; `-- --help` lists every flag and config key). With no arguments: generates the
  * default synthetic dataset into data/a2d-synth when it is missing, trains the default CPU model, and prints
  * where the run is and its validation and test accuracies. Ctrl-C (SIGINT) or SIGTERM saves a resumable
  * checkpoint, prints how to continue and exits 130 (143); `--resume` continues with the run's saved config.
@@ -32,25 +32,28 @@ import {
 } from '@a2d/training';
 import { createInterruptHandler, signalExitCode } from './interrupt';
 
-const USAGE = [
-  'usage: npx nx run trainer:train [--experiment-name=<name>] [--resume [--force]] [--config=<file.json>]',
-  '         [--epochs=<n>] [--batch-size=<n>] [--lr=<x>] [--backbone=<name>] [--backend=<auto|native|wasm|cpu|tensorflow|tensorflow-gpu>]',
-  '         [--root=<dataset dir>] [--workers=<auto|n>] [--seed=<n>] [--synth-size=<tiny|small|medium|full>] [--synth-difficulty=<easy|hard>] [--skip-test] [--quiet] [--help]',
-  '         [--<config.path>=<value> ...]      e.g. --model.kind=one-step --train.ema.enabled=true',
-  '       original spec form: --mode train --experiment-name <name> [--resume]',
-].join('\n');
-
 const flagsSchema = z.object({
-  config: stringFlag().optional(),
-  experimentName: stringFlag().optional(),
-  resume: booleanFlag().default(false),
-  force: booleanFlag().default(false),
-  mode: z.enum(['train'], { message: "expected 'train' (use evaluator:test for --mode test)" }).optional(),
-  quiet: booleanFlag().default(false),
-  skipTest: booleanFlag().default(false),
-  help: booleanFlag().default(false),
-  synthSize: z.enum(DATASET_SIZE_NAMES as [string, ...string[]]).default('medium'),
-  synthDifficulty: z.enum(DIFFICULTY_NAMES as [string, ...string[]]).default('easy'),
+  config: stringFlag().optional().describe('JSON config file: over the defaults, under A2D_* variables and the command line').meta({ placeholder: 'file.json' }),
+  experimentName: stringFlag()
+    .optional()
+    .describe("the run's folder in experiment.dir (default: <model.kind>-<date>-<time>); with --resume, the run to continue")
+    .meta({ placeholder: 'name' }),
+  resume: booleanFlag().default(false).describe("continue the named run from its newest intact checkpoint, on its saved config (flags given now change it)"),
+  force: booleanFlag().default(false).describe('with --resume: continue even though the config or dataset differs from the saved run'),
+  mode: z
+    .enum(['train'], { message: "expected 'train' (use evaluator:test for --mode test)" })
+    .optional()
+    .describe("the original spec's form (--mode train --experiment-name <name>); the same as leaving it out"),
+  quiet: booleanFlag().default(false).describe('no progress bar or routine lines: one line per epoch, and warnings'),
+  skipTest: booleanFlag().default(false).describe('do not evaluate the best checkpoint on the test split after training'),
+  printConfig: booleanFlag()
+    .default(false)
+    .describe('print the resolved config as JSON (with --resume: over the saved one) and exit; nothing is written or generated'),
+  synthSize: z
+    .enum(DATASET_SIZE_NAMES as [string, ...string[]])
+    .default('medium')
+    .describe('size of the synthetic dataset generated into the default data.root when it is missing'),
+  synthDifficulty: z.enum(DIFFICULTY_NAMES as [string, ...string[]]).default('easy').describe('difficulty of that synthetic dataset'),
 });
 
 const ALIASES = {
@@ -66,7 +69,14 @@ const ALIASES = {
 };
 
 /** The trainer's command line: its own flags and the aliases of config paths (every other `--a.b=x` is a config path). */
-export const TRAIN_COMMAND_LINE = { flags: flagsSchema, aliases: ALIASES };
+export const TRAIN_COMMAND_LINE = {
+  name: 'trainer:train',
+  summary:
+    'trains the two-step model and evaluates its best checkpoint on the test split (no arguments: the default CPU run, ' +
+    'generating the synthetic dataset into data/a2d-synth when it is missing); Ctrl-C saves a resumable checkpoint',
+  flags: flagsSchema,
+  aliases: ALIASES,
+};
 
 /** Where the default dataset goes when the config names no other root. */
 const DEFAULT_ROOT = a2dConfigSchema.parse({}).data.root;
@@ -139,10 +149,6 @@ export interface TrainCommandHooks {
 export async function runTrainCommand(argv: readonly string[], env: NodeJS.ProcessEnv, hooks: TrainCommandHooks = {}): Promise<number> {
   const { signal } = hooks;
   const { flags, overrides } = parseCommandLine(argv, TRAIN_COMMAND_LINE, { env });
-  if (flags.help) {
-    console.log(USAGE);
-    return 0;
-  }
   if (typeof flags.config === 'string' && !existsSync(flags.config)) {
     throw new ConfigError([{ path: '--config', message: `file not found: ${flags.config}` }], 'command line');
   }
@@ -156,9 +162,13 @@ export async function runTrainCommand(argv: readonly string[], env: NodeJS.Proce
     const paths = experimentPaths(config.experiment.dir, config.experiment.name);
     const saved = experimentToResume(paths);
     config = loadConfig(a2dConfigSchema, { base: { name: paths.config, tree: saved.config }, file: flags.config, env, overrides });
-  } else {
-    await ensureDataset(config, { size: flags.synthSize, difficulty: flags.synthDifficulty }, log);
   }
+  if (flags.printConfig) {
+    // Before the dataset, the engine and the run folder: printing the config must leave no trace.
+    console.log(JSON.stringify(config, null, 2));
+    return 0;
+  }
+  if (!flags.resume) await ensureDataset(config, { size: flags.synthSize, difficulty: flags.synthDifficulty }, log);
 
   const name = config.experiment.name ?? defaultExperimentName(config);
   const paths = experimentPaths(config.experiment.dir, name);
@@ -221,7 +231,7 @@ if (require.main === module) {
   });
   process.on('SIGINT', () => interrupts.handle('SIGINT'));
   process.on('SIGTERM', () => interrupts.handle('SIGTERM'));
-  void runCommandLine('trainer:train', USAGE, () =>
+  void runCommandLine(TRAIN_COMMAND_LINE, () =>
     runTrainCommand(process.argv.slice(2), process.env, {
       signal: controller.signal,
       onExperiment: (name, continueWith) => (experiment = { name, continueWith }),

@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { OutputPathError, runCommandLine, type CommandIo } from '@a2d/core';
 import { describeWithTinyFilesystem } from '@a2d/core/testing';
-import { trainingFixtures } from '@a2d/training';
-import { BUILD_USAGE, runBuildCommand } from './build';
+import { trainingFixtures } from '@a2d/training/testing';
+import { BUILD_COMMAND_LINE, runBuildCommand } from './build';
 import { buildViewer } from './build-viewer';
 import { MODEL_CARD_FILE } from './page/model-card';
 
@@ -23,7 +23,7 @@ function experiment(): { experiments: string; root: string } {
 async function build(argv: string[]): Promise<{ code: number; lines: string[] }> {
   const lines: string[] = [];
   const io: CommandIo = { error: (line) => lines.push(...line.split('\n')), exit: () => undefined };
-  const code = await runCommandLine('viewer:build', BUILD_USAGE, async () => {
+  const code = await runCommandLine(BUILD_COMMAND_LINE, async () => {
     await runBuildCommand(argv, () => undefined);
   }, io);
   return { code, lines };

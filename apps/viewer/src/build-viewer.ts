@@ -16,7 +16,7 @@ import { cp, copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } f
 import path from 'node:path';
 import { build, type Plugin } from 'esbuild';
 import { ACTORS, checkOutputPath, DatasetError, outputPathError, VIDEO_ACTIONS, type A2dConfig, type OutputTarget } from '@a2d/core';
-import { parseMetricsJson } from '@a2d/metrics';
+import { readMetricsJson } from '@a2d/metrics';
 import { readSynthManifest } from '@a2d/synth';
 import { checkpointConfig, CheckpointError, experimentPaths, loadCheckpointModel, networkOf, parseEpochRecords, type EpochRecord } from '@a2d/training';
 import { MODEL_CARD_FILE, MODEL_DIR, modelCardSchema, type ModelCard } from './page/model-card';
@@ -59,8 +59,6 @@ const nodeBuiltinsPlugin: Plugin = {
   name: 'node-builtins-unavailable',
   setup(plugin) {
     const builtins = new Set(builtinModules);
-    // The packages' test fixtures (`src/testing/`, exported for other packages' tests) make videos with ffmpeg.
-    plugin.onResolve({ filter: /^\.\/testing\// }, (args) => (args.importer.includes(`${path.sep}packages${path.sep}`) ? { path: args.path, namespace: 'node-builtin' } : undefined));
     plugin.onResolve({ filter: /^(node:)?[a-z0-9_/-]+$/ }, (args) => {
       const name = args.path.replace(/^node:/, '');
       if (!args.path.startsWith('node:') && !builtins.has(name.split('/')[0]) && !NODE_ONLY_PACKAGES.includes(name)) return undefined;
@@ -120,10 +118,9 @@ async function readEpochs(file: string): Promise<EpochRecord[]> {
   return parseEpochRecords(await readFile(file, 'utf8'), file);
 }
 
-async function readTestMetrics(resultsDir: string): Promise<ModelCard['testMetrics']> {
-  const file = path.join(resultsDir, 'metrics.json');
+async function readTestMetrics(file: string): Promise<ModelCard['testMetrics']> {
   if (!existsSync(file)) return null;
-  const metrics = parseMetricsJson(JSON.parse(await readFile(file, 'utf8')), file);
+  const metrics = await readMetricsJson(file);
   return {
     clips: metrics.num_clips,
     action: metrics.action_acc,
@@ -174,7 +171,7 @@ async function modelCardOf(options: BuildViewerOptions, checkpointDir: string, c
       bestEpoch: best?.epoch ?? null,
       bestValCombined: best?.val?.acc.combined ?? null,
     },
-    testMetrics: await readTestMetrics(paths.results),
+    testMetrics: await readTestMetrics(paths.resultFiles.test.metrics),
     classes: { actions: [...VIDEO_ACTIONS], actors: [...ACTORS] },
   };
   return modelCardSchema.parse(card);
@@ -184,9 +181,9 @@ async function modelCardOf(options: BuildViewerOptions, checkpointDir: string, c
 export async function buildViewer(options: BuildViewerOptions): Promise<BuiltViewer> {
   const log = options.log ?? (() => undefined);
   const paths = experimentPaths(path.dirname(options.experimentDir), path.basename(options.experimentDir));
-  const outDir = path.resolve(options.outDir ?? path.join(paths.root, 'viewer'));
+  const outDir = path.resolve(options.outDir ?? paths.viewer);
   checkOutputPath(outDir, 'folder');
-  const checkpointDir = options.checkpoint ?? path.join(paths.checkpoints, 'best');
+  const checkpointDir = options.checkpoint ?? paths.bestCheckpoint;
   if (!existsSync(checkpointDir)) throw new CheckpointError(checkpointDir, 'not found (train first, or pass --checkpoint=<folder>)');
   const config = checkpointConfig(checkpointDir, options.experimentDir);
   // Load it here first: a checkpoint that fails its manifest or does not load must not reach a page.

@@ -1,15 +1,19 @@
 /**
  * End to end in headless Chromium (Debian's `chromium`, driven by playwright-core): the built page loads a tiny
- * trained model, takes two synthetic test clips through its file input, and shows what `evaluator:predict` says.
- * Skips, saying why, where Chromium is not installed (tools/test-setup.sh installs it).
+ * trained model, takes two synthetic test clips through its file input, and shows what `evaluator:predict` says
+ * (its `VideoFilePredictor`, run in this process). Skips, saying why, where Chromium is not installed
+ * (tools/test-setup.sh installs it).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { decodeFrames, readVideoset, videoFixtures } from '@a2d/ingest';
-import { evaluateExperiment, trainingFixtures } from '@a2d/training';
+import { initEngine } from '@a2d/engine';
+import { decodeFrames, readVideoset } from '@a2d/ingest';
+import { videoFixtures } from '@a2d/ingest/testing';
+import { evaluateExperiment, VideoFilePredictor, type VideoFilePrediction } from '@a2d/training';
+import { trainingFixtures } from '@a2d/training/testing';
 import { buildViewer } from './build-viewer';
 import type { FileOutcome } from './page/main';
 import { planFrames } from './page/clip-inference';
@@ -39,15 +43,6 @@ if (!chromiumPath) {
 }
 const describeInBrowser = chromiumPath ? describe : describe.skip;
 
-interface PredictJsonFile {
-  ok: boolean;
-  file: string;
-  plain: { action: string; actor: string };
-  constrained: { action: string; actor: string };
-  actionProbs: number[];
-  actorTable: number[][];
-}
-
 let base: string;
 let root: string;
 let experiments: string;
@@ -56,7 +51,7 @@ let server: StaticServer;
 let browser: Browser;
 let card: ModelCard;
 let clips: string[];
-let evaluatorAnswers: PredictJsonFile[];
+let evaluatorAnswers: VideoFilePrediction[];
 
 const maxDifference = (a: readonly number[], b: readonly number[]) => a.reduce((max, value, i) => Math.max(max, Math.abs(value - b[i])), 0);
 
@@ -91,16 +86,17 @@ describeInBrowser('the viewer page in headless Chromium', () => {
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'] });
 
-    // Two test clips, and what `evaluator:predict --json` says of them (run as a user runs it).
+    // Two test clips, and what `evaluator:predict --backend=wasm` says of them: its predictor, without a second process.
     const tests = (await readVideoset(path.join(root, 'videoset.csv'))).filter((record) => record.usage === 'test');
     clips = tests.slice(0, 2).map((record) => path.join(root, 'clips320H', `${record.videoId}.mp4`));
-    const predicted = spawnSync(
-      'npx',
-      ['tsx', 'apps/evaluator/src/predict.ts', `--experiments-dir=${experiments}`, '--experiment-name=tiny', '--backend=wasm', '--json', ...clips.map((clip) => `--video=${clip}`)],
-      { cwd: WORKSPACE, encoding: 'utf8', timeout: 120_000 },
-    );
-    if (predicted.status !== 0) throw new Error(`evaluator:predict failed: ${predicted.stderr}`);
-    evaluatorAnswers = (JSON.parse(predicted.stdout) as { files: PredictJsonFile[] }).files;
+    await initEngine({ backend: 'wasm', log: () => undefined });
+    const predictor = await VideoFilePredictor.open({ experimentDir });
+    try {
+      evaluatorAnswers = [];
+      for (const clip of clips) evaluatorAnswers.push(await predictor.predict(clip));
+    } finally {
+      await predictor.close();
+    }
   }, 400_000);
 
   afterAll(async () => {

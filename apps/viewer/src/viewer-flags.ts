@@ -4,7 +4,6 @@ import { booleanFlag, experimentConfigSchema, stringFlag } from '@a2d/core';
 /** Flags of both commands. */
 export const viewerFlags = {
   experimentName: stringFlag().pipe(experimentConfigSchema.shape.name.unwrap()),
-  experimentsDir: stringFlag().default(experimentConfigSchema.shape.dir.parse(undefined)),
   checkpoint: stringFlag().optional(),
   ema: booleanFlag().default(false),
   out: stringFlag().optional(),

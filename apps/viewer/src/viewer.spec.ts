@@ -4,9 +4,11 @@ import path from 'node:path';
 import { DatasetError } from '@a2d/core';
 import { tf } from '@a2d/engine';
 import { ClipSource, decodeFrames, probeVideo, readVideoset } from '@a2d/ingest';
-import { CheckpointError, evaluateExperiment, loadCheckpointModel, readExperimentConfig, trainingFixtures, type Classifier, type VideoPrediction } from '@a2d/training';
+import { CheckpointError, evaluateExperiment, loadCheckpointModel, readExperimentConfig, type Classifier, type VideoPrediction } from '@a2d/training';
+import { trainingFixtures } from '@a2d/training/testing';
 import { buildViewer } from './build-viewer';
 import { runBuildCommand } from './build';
+import { runServeCommand } from './serve';
 import { planFrames, predictViewClips, viewClips } from './page/clip-inference';
 import { resizeFrameBicubic } from './page/frame-resize';
 import { MODEL_CARD_FILE, parseModelCard, type ModelCard } from './page/model-card';
@@ -93,6 +95,16 @@ describe('viewer:build', () => {
   it('names a missing checkpoint or experiment in one line', async () => {
     await expect(buildViewer({ experimentDir, checkpoint: path.join(base, 'nope') })).rejects.toThrow(CheckpointError);
     await expect(runBuildCommand([`--experiments-dir=${experiments}`, '--experiment-name=missing'], () => undefined)).rejects.toThrow(/no such experiment; experiments in .*: tiny/);
+  });
+
+  it('finds experiments where A2D_EXPERIMENT__DIR says, --experiments-dir over it, and takes no other config key', async () => {
+    const env = { A2D_EXPERIMENT__DIR: experiments };
+    await expect(runBuildCommand(['--experiment-name=missing'], () => undefined, env)).rejects.toThrow(`${path.join(experiments, 'missing')}: no such experiment; experiments in ${experiments}: tiny`);
+    const other = path.join(base, 'other-experiments');
+    await expect(runServeCommand([`--experiments-dir=${other}`, '--experiment-name=missing'], () => undefined, env)).rejects.toThrow(`${path.join(other, 'missing')}: no such experiment`);
+    await expect(runServeCommand(['--experiment-name=tiny', '--data.root=x'], () => undefined, env)).rejects.toThrow(
+      '--data.root: not a config key of viewer:serve; it takes experiment.dir; the model and its input settings ship as the checkpoint saved them',
+    );
   });
 
   it('builds from the command line with the EMA weights: the card says so and the model folder is the EMA model', async () => {

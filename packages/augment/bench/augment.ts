@@ -7,16 +7,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng, augmentConfigSchema, createClip, parseArgs, type Clip } from '@a2d/core';
-import {
-  adjustClipColor,
-  buildTrainTransform,
-  drawColorJitter,
-  drawResizedCropBox,
-  flipClipHorizontally,
-  resampleRegion,
-  type ColorJitterParams,
-  type CropBox,
-} from '../src';
+import { adjustClipColor, drawColorJitter, type ColorJitterParams } from '../src/color-jitter';
+import { buildTrainTransform } from '../src/clip-pipelines';
+import { drawResizedCropBox } from '../src/random-resized-crop';
+import { flipClipHorizontally } from '../src/horizontal-flip';
+import { resampleRegion, type CropBox } from '../src/resample-region';
 
 const FRAMES = 8;
 const HEIGHT = 128;

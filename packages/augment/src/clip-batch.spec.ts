@@ -48,7 +48,7 @@ describe('ClipBatchConverter', () => {
     const wider = converter.convert(new Uint8Array(24), [2, 1, 2, 2, 3]);
     expect(wider).not.toBe(first);
     expect(wider).toHaveLength(24);
-    structuredClone(wider.buffer, { transfer: [wider.buffer] }); // handed to another thread: detached here
+    structuredClone(wider.buffer, { transfer: [wider.buffer as ArrayBuffer] }); // handed to another thread: detached here
     expect(Array.from(converter.convert(new Uint8Array(24).fill(7), [2, 1, 2, 2, 3]))).toEqual(Array.from(clipBatchToFloat(new Uint8Array(24).fill(7), [2, 1, 2, 2, 3], IMAGENET_NORMALIZATION)));
   });
 });

@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { writeFileAtomic, writeFileAtomicSync, writeJsonAtomic } from './index';
+import { writeFileAtomic, writeFileAtomicSync, writeJsonAtomic } from './atomic-write';
 
 describe('atomic writes', () => {
   it('replaces the target whole and leaves no temp files', async () => {

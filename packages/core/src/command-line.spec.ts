@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { closestName } from './closest-name';
-import { booleanFlag, listFlag, numberFlag, parseCommandLine, runCommandLine, stringFlag } from './command-line';
+import { asksForHelp, booleanFlag, CommandHelpRequest, givenConfigPaths, listFlag, numberFlag, parseCommandLine, runCommandLine, stringFlag } from './command-line';
+import { formatCommandHelp } from './command-help';
 import { ConfigError, DatasetError } from './errors';
 
 const spec = {
@@ -74,6 +75,56 @@ describe('parseCommandLine', () => {
     expect(parseCommandLine(['--epochs=3'], spec, { env: {}, readArgv }).overrides).toEqual({});
   });
 
+  it('answers --help and -h with the help text before checking anything else', () => {
+    const help = (argv: string[]) => {
+      try {
+        parseCommandLine(argv, { ...spec, name: 'x:y' }, { env: {} });
+      } catch (caught) {
+        if (caught instanceof CommandHelpRequest) return caught.text;
+        throw caught;
+      }
+      throw new Error('expected the help');
+    };
+    expect(help(['--help'])).toBe(formatCommandHelp({ ...spec, name: 'x:y' }));
+    expect(help(['-h'])).toMatch(/^x:y\n/);
+    // Wherever it stands, also after mistakes that would otherwise be errors.
+    expect(help(['--epocs=3', 'stray', '--help'])).toContain('--experiment-name=<value>');
+    expect(asksForHelp(['--resume', '--help'])).toBe(true);
+    expect(asksForHelp(['--help=false'])).toBe(false);
+    // `-h` as another flag's value is that value.
+    expect(asksForHelp(['--experiment-name', '-h'])).toBe(false);
+  });
+
+  it('refuses a config key outside the ones a command takes, naming them (or that it takes none) and what to use', () => {
+    const subset = { name: 'x:test', flags: z.object({}), aliases: { root: 'data.root' }, configKeys: ['data.root', 'engine.backend'], configHint: 'the model comes from its checkpoint' };
+    expect(parseCommandLine(['--root=/d', '--engine.backend=wasm'], subset, { env: {} }).overrides).toEqual({ data: { root: '/d' }, engine: { backend: 'wasm' } });
+    const refused = (argv: string[], command: typeof subset | { name: string; flags: z.ZodObject; configOverrides: boolean; configHint?: string }) => {
+      try {
+        parseCommandLine(argv, command, { env: {} });
+      } catch (caught) {
+        return (caught as ConfigError).issues;
+      }
+      throw new Error('expected a ConfigError');
+    };
+    expect(refused(['--model.hiddenDim=8', '--data.rot=/d'], subset)).toEqual([
+      { path: '--model.hiddenDim', message: 'not a config key of x:test; it takes data.root, engine.backend; the model comes from its checkpoint' },
+      { path: '--data.rot', message: 'not a config key of x:test (did you mean --data.root?); it takes data.root, engine.backend; the model comes from its checkpoint' },
+    ]);
+    expect(refused(['--data.root=/d'], { name: 'x:gen', flags: z.object({}), configOverrides: false, configHint: 'use --out=<dir>' })).toEqual([
+      { path: '--data.root', message: 'x:gen takes no config keys; use --out=<dir>' },
+    ]);
+  });
+
+  it('keeps a config value as text where the key takes text (a folder named 2024), JSON elsewhere', () => {
+    const parsed = parseCommandLine(['--data.root=2024', '--epochs=3', '--model.pretrained=null', '--train.workers=2', '--experiment.name=007'], { flags: z.object({}), aliases: { epochs: 'train.epochs' } }, { env: {} });
+    expect(parsed.overrides).toEqual({ data: { root: '2024' }, train: { epochs: 3, workers: 2 }, model: { pretrained: null }, experiment: { name: '007' } });
+  });
+
+  it('says which config paths the environment and the command line set', () => {
+    const given = givenConfigPaths({ env: { A2D_DATA__ROOT: '/d', HOME: '/h', A2D_NATIVE_ADDON: '/a' }, overrides: { data: { sampling: { testViews: 2 } }, engine: { backend: 'wasm' } } });
+    expect([...given].sort()).toEqual(['data.root', 'data.sampling.testViews', 'engine.backend']);
+  });
+
   it('suggests only close names', () => {
     expect(closestName('lr', ['learningRate', 'lr2'])).toBe('lr2');
     expect(closestName('zzzzzz', ['epochs', 'resume'])).toBeUndefined();
@@ -95,6 +146,34 @@ describe('runCommandLine', () => {
     const data = capture();
     await runCommandLine('x:y', 'usage', async () => { throw new DatasetError('v.csv', 'bad', 3, 'label'); }, data.io);
     expect(data.lines).toEqual(['x:y: v.csv:3: label: bad']);
+  });
+
+  it('prints the help to stdout and exits 0 without running the rest of the body', async () => {
+    const out = capture();
+    const printed: string[] = [];
+    let after = false;
+    const command = { name: 'x:y', summary: 'does x', flags: z.object({ out: stringFlag().describe('where') }) };
+    const code = await runCommandLine(
+      command,
+      async () => {
+        parseCommandLine(['--help'], command, { env: {} });
+        after = true;
+      },
+      { ...out.io, print: (text: string) => printed.push(text) },
+    );
+    expect([code, out.codes, out.lines, after]).toEqual([0, [0], [], false]);
+    expect(printed).toEqual([formatCommandHelp(command)]);
+    expect(printed[0]).toMatch(/^x:y: does x\n/);
+  });
+
+  it('prints the usage line from the description after a command-line mistake', async () => {
+    const out = capture();
+    const command = { name: 'x:y', flags: z.object({ out: stringFlag() }), configOverrides: false };
+    await runCommandLine(command, async () => void parseCommandLine(['--ot=a'], command, { env: {} }), out.io);
+    expect(out.lines).toEqual([
+      'x:y: invalid configuration (command line):\n  --ot: unknown option (did you mean --out?)\n  --out: expected a value (--flag=value)',
+      'usage: npx nx run x:y --out=<value> [options]   (every option: npx nx run x:y -- --help)',
+    ]);
   });
 
   it('exits 2 with a stack on a bug, and passes the body exit code through', async () => {

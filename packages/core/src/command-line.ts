@@ -1,13 +1,15 @@
 /**
  * The one command-line runner of every CLI: flags parsed through a zod schema (unknown flags named, with the
  * closest known one suggested), dotted config overrides (`--data.root=x`) and aliases (`--backend` ->
- * `engine.backend`) collected for `loadConfig`, and `runCommandLine`, which prints our typed errors as one line,
- * the usage after a command-line mistake, and sets the exit code.
+ * `engine.backend`) collected for `loadConfig`, `--help` / `-h` answered from the same description (see
+ * `command-help.ts`), and `runCommandLine`, which prints our typed errors as one line, the usage after a
+ * command-line mistake, and sets the exit code.
  */
 import { z } from 'zod';
 import { A2dError, ConfigError } from './errors';
-import { parseScalar, setPath, tokenizeArgs, type ConfigTree } from './config/load';
+import { envOverrideList, parseScalar, setPath, tokenizeArgs, type ConfigTree } from './config/load';
 import { closestName } from './closest-name';
+import { configValueSchema, formatCommandHelp, formatCommandUsage } from './command-help';
 import { findFlagsDroppedByNx, readProcessArgv, type ProcessArgvReader } from './nx-dropped-args';
 
 /** `--experiment-name` (or the spec's `--experiment_name`) -> `experimentName`. */
@@ -34,16 +36,85 @@ export const numberFlag = () => z.coerce.number({ message: 'expected a number' }
 export const listFlag = () =>
   z.preprocess((value) => (Array.isArray(value) ? value : [value]), z.array(stringFlag()).min(1));
 
-/** What a command accepts. */
+/**
+ * A config key a command takes: its dotted path (a section such as `data` stands for every key in it), or the path
+ * and where its value comes from when neither the environment nor the command line sets it, if that is not the
+ * schema default (e.g. `the experiment's saved config`).
+ */
+export type CommandConfigKey = string | { path: string; defaultFrom: string };
+
+/** What a command accepts, and how its help describes it (the flags' texts are their zod `.describe()`). */
 export interface CommandLineSpec<S extends z.ZodObject> {
-  /** Flags that are not config paths, keyed in camelCase (`experimentName` is `--experiment-name`). */
+  /** The command as `npx nx run` names it (`trainer:train`): the help's first word and the usage line's command. */
+  name?: string;
+  /** What the command does, in one line (the help's first line). */
+  summary?: string;
+  /**
+   * Flags that are not config paths, keyed in camelCase (`experimentName` is `--experiment-name`); a flag's
+   * `.describe()` text is its help line, and `.meta({ placeholder: 'dir' })` names its value there (`--out=<dir>`).
+   */
   flags: S;
   /** Flags that set a config path, e.g. `{ backend: 'engine.backend', epochs: 'train.epochs' }` (camelCase keys). */
   aliases?: Readonly<Record<string, string>>;
-  /** Whether dotted config paths (`--data.root=x`) are accepted (default true). */
+  /** Whether dotted config paths (`--data.root=x`) are accepted (default true); when not, one is refused with `configHint`. */
   configOverrides?: boolean;
-  /** Whether positional arguments are accepted (default false). */
-  positional?: boolean;
+  /**
+   * The config keys the command takes, when not all of them: a dotted path outside them is refused with the list.
+   * The help lists exactly these (with their defaults).
+   */
+  configKeys?: readonly CommandConfigKey[];
+  /** For a refused dotted path (no config, or a key outside `configKeys`): what to use instead (`use --out=<dir>`). */
+  configHint?: string;
+  /** Positional arguments, when accepted (default: none): their `<name>` and what they are, for the help. */
+  positional?: { name: string; description: string };
+  /** Paragraphs printed at the end of the help (before how to reach it through Nx). */
+  notes?: readonly string[];
+}
+
+/**
+ * Thrown by `parseCommandLine` when the command line asks for `--help` / `-h`: `runCommandLine` prints `text` and
+ * exits 0, so no command does anything else. Not an `A2dError`: it is an answer, not a failure.
+ */
+export class CommandHelpRequest extends Error {
+  constructor(readonly text: string) {
+    super('help requested');
+    this.name = 'CommandHelpRequest';
+  }
+}
+
+/** Whether `argv` asks for the help (`--help`, `--help=true` or `-h` anywhere, not as another flag's value). */
+export function asksForHelp(argv: readonly string[]): boolean {
+  return tokenizeArgs(argv).some((token) => ('positional' in token ? token.positional === '-h' : token.name === 'help' && token.value !== 'false'));
+}
+
+/** Whether `configPath` is one of `keys` or inside one of them (`data.sampling.testViews` is inside `data`). */
+function takesConfigKey(keys: readonly CommandConfigKey[], configPath: string): boolean {
+  return keys.some((key) => {
+    const path = typeof key === 'string' ? key : key.path;
+    return configPath === path || configPath.startsWith(`${path}.`);
+  });
+}
+
+/**
+ * A config value typed on the command line: JSON where it parses (numbers, booleans, arrays), but kept as text
+ * where the key takes text and the JSON reading would not fit it (`--root=2024` is the folder `2024`).
+ */
+function parseConfigValue(configPath: string, text: string): unknown {
+  const value = parseScalar(text);
+  if (typeof value === 'string') return value;
+  const schema = configValueSchema(configPath);
+  if (schema && !z.safeParse(schema, value).success && z.safeParse(schema, text).success) return text;
+  return value;
+}
+
+/** Why a dotted config path is refused, naming the keys the command does take (or that it takes none). */
+function refusedConfigPath<S extends z.ZodObject>(spec: CommandLineSpec<S>, configPath: string): string {
+  const command = spec.name ?? 'this command';
+  const hint = spec.configHint ? `; ${spec.configHint}` : '';
+  if (spec.configOverrides === false || !spec.configKeys) return `${command} takes no config keys${hint}`;
+  const keys = spec.configKeys.map((key) => (typeof key === 'string' ? key : key.path));
+  const suggestion = closestName(configPath, keys);
+  return `not a config key of ${command}${suggestion ? ` (did you mean --${suggestion}?)` : ''}; it takes ${keys.join(', ')}${hint}`;
 }
 
 /** A parsed command line. */
@@ -52,6 +123,7 @@ export interface ParsedCommandLine<S extends z.ZodObject> {
   flags: z.output<S>;
   /** Config overrides from dotted paths and aliases, for `loadConfig({ overrides })`. */
   overrides: ConfigTree;
+  /** The arguments that are not flags (only where the spec accepts them). */
   positional: string[];
 }
 
@@ -70,14 +142,17 @@ function acceptsList(schema: z.ZodType): boolean {
 
 /**
  * Parses `--key=value`, `--key value` and bare `--flag` arguments against `spec` (`--snake_case` names are read as
- * `--kebab-case`). Every problem (unknown flag, bad value, a flag given twice, unexpected argument) is collected
- * into one `ConfigError` with source `command line`. Under `nx run`, flags of ours that Nx's own parser swallowed
- * (e.g. `--batch-size`, taken by yargs for Nx's `--batch`) are read back from the `nx` command line, so every
- * documented flag reaches the command.
+ * `--kebab-case`). `--help` or `-h` anywhere throws `CommandHelpRequest` with the help text before anything else is
+ * checked. Every problem (unknown flag, bad value, a flag given twice, a config key the command does not take,
+ * unexpected argument) is collected into one `ConfigError` with source `command line`. Under `nx run`, flags of ours
+ * that Nx's own parser swallowed (e.g. `--batch-size`, taken by yargs for Nx's `--batch`) are read back from the `nx`
+ * command line, so every documented flag reaches the command.
  */
 export function parseCommandLine<S extends z.ZodObject>(argv: readonly string[], spec: CommandLineSpec<S>, context: CommandLineContext = {}): ParsedCommandLine<S> {
+  if (asksForHelp(argv)) throw new CommandHelpRequest(formatCommandHelp(spec));
   const aliases = spec.aliases ?? {};
   const known = [...Object.keys(spec.flags.shape), ...Object.keys(aliases)];
+  const takesConfig = (configPath: string) => spec.configOverrides !== false && (!spec.configKeys || takesConfigKey(spec.configKeys, configPath));
   const isOurs = (name: string) => (name.includes('.') ? spec.configOverrides !== false : known.includes(camelCaseFlag(name)));
   const dropped = findFlagsDroppedByNx(argv, isOurs, context.env ?? process.env, context.readArgv ?? readProcessArgv);
   const args = [...argv, ...dropped.map(({ name, value }) => (value === true ? `--${name}` : `--${name}=${value}`))];
@@ -96,10 +171,12 @@ export function parseCommandLine<S extends z.ZodObject>(argv: readonly string[],
     const { name, value } = token;
     const key = name.includes('.') ? name : camelCaseFlag(name);
     const typed = value === true ? `--${name}` : `--${name}=${value}`;
-    const configPath = aliases[key] ?? (name.includes('.') && spec.configOverrides !== false ? name : undefined);
-    if (configPath) {
+    const configPath = aliases[key] ?? (name.includes('.') ? name : undefined);
+    if (configPath && !(key in aliases) && !takesConfig(configPath)) {
+      problems.push({ path: `--${name}`, message: refusedConfigPath(spec, configPath) });
+    } else if (configPath) {
       note(`config:${configPath}`, typed);
-      setPath(overrides, configPath, value === true ? true : parseScalar(value));
+      setPath(overrides, configPath, value === true ? true : parseConfigValue(configPath, value));
     } else if (key in spec.flags.shape) {
       if (!acceptsList(spec.flags.shape[key] as z.ZodType)) note(`flag:${key}`, typed);
       const previous = raw[key];
@@ -131,10 +208,31 @@ export function parseCommandLine<S extends z.ZodObject>(argv: readonly string[],
   return { flags: (parsed as { data: z.output<S> }).data, overrides, positional };
 }
 
+/**
+ * The dotted config paths (leaves) that the `A2D_*` environment or the command line's `overrides` set: what a
+ * command that starts from a saved config it does not load itself (an experiment's) changes in it, flags over
+ * environment through `loadConfig` as everywhere else.
+ */
+export function givenConfigPaths(sources: { env?: NodeJS.ProcessEnv; overrides?: ConfigTree }): Set<string> {
+  const paths = new Set<string>();
+  for (const { path } of envOverrideList(sources.env ?? {})) paths.add(path.join('.'));
+  const visit = (tree: ConfigTree, prefix: string[]) => {
+    for (const [key, value] of Object.entries(tree)) {
+      const isTree = typeof value === 'object' && value !== null && !Array.isArray(value);
+      if (isTree) visit(value as ConfigTree, [...prefix, key]);
+      else paths.add([...prefix, key].join('.'));
+    }
+  };
+  visit(sources.overrides ?? {}, []);
+  return paths;
+}
+
 /** Where a command writes (tests pass their own). */
 export interface CommandIo {
   error(line: string): void;
   exit(code: number): void;
+  /** Where `--help` goes (default: stdout). */
+  print?(text: string): void;
 }
 
 const processIo: CommandIo = {
@@ -142,6 +240,7 @@ const processIo: CommandIo = {
   exit: (code) => {
     process.exitCode = code;
   },
+  print: (text) => process.stdout.write(text),
 };
 
 /** Exit code of a command that failed on input or configuration (ours); anything else is a bug (2). */
@@ -149,16 +248,34 @@ export const EXIT_INPUT_ERROR = 1;
 /** Exit code of an unexpected error (a bug: the stack is printed). */
 export const EXIT_INTERNAL_ERROR = 2;
 
+/** A command's body: its exit code, or nothing for 0. */
+export type CommandBody = () => Promise<number | void>;
+
 /**
- * Runs a command's body: our typed errors print as one `name: message` (plus the usage after a command-line
- * mistake) and exit 1; anything else prints its stack and exits 2. The body may return its own exit code.
+ * Runs a command's body: `--help` prints the help (to stdout) and exits 0; our typed errors print as one
+ * `name: message` (plus the usage after a command-line mistake) and exit 1; anything else prints its stack and
+ * exits 2. The body may return its own exit code. Given the command's spec, the name and the usage line come from it.
  */
-export async function runCommandLine(name: string, usage: string, body: () => Promise<number | void>, io: CommandIo = processIo): Promise<number> {
+export async function runCommandLine(spec: CommandLineSpec<z.ZodObject>, body: CommandBody, io?: CommandIo): Promise<number>;
+export async function runCommandLine(name: string, usage: string, body: CommandBody, io?: CommandIo): Promise<number>;
+export async function runCommandLine(
+  first: string | CommandLineSpec<z.ZodObject>,
+  second: string | CommandBody,
+  third?: CommandBody | CommandIo,
+  fourth?: CommandIo,
+): Promise<number> {
+  const [name, usage, body, io] =
+    typeof first === 'string'
+      ? [first, second as string, third as CommandBody, fourth ?? processIo]
+      : [first.name ?? 'command', formatCommandUsage(first), second as CommandBody, (third as CommandIo | undefined) ?? processIo];
   let code: number;
   try {
     code = (await body()) ?? 0;
   } catch (error) {
-    if (error instanceof A2dError) {
+    if (error instanceof CommandHelpRequest) {
+      (io.print ?? processIo.print)?.(error.text);
+      code = 0;
+    } else if (error instanceof A2dError) {
       io.error(`${name}: ${error.message}`);
       if (error instanceof ConfigError && error.source === 'command line') io.error(usage);
       code = EXIT_INPUT_ERROR;

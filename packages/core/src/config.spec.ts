@@ -1,7 +1,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { a2dConfigSchema, ConfigError, envOverrides, loadConfig, parseArgs, parseConfig } from './index';
+import { a2dConfigSchema } from './config/root';
+import { ConfigError } from './errors';
+import { envOverrides, loadConfig, parseArgs, parseConfig } from './config/load';
 
 describe('config', () => {
   it('fills every default from an empty object', () => {

@@ -53,6 +53,20 @@ export class VideoDecodeError extends A2dError {
   }
 }
 
+/**
+ * A video that cannot be written: ffmpeg failed, ran past its time limit or was aborted while encoding `file` (the
+ * output path, where nothing was left). Apart from `VideoDecodeError` because a failed write says nothing about
+ * the inputs: a loader skips an undecodable video, but an encode failure is the writer's (often a full disk).
+ */
+export class VideoEncodeError extends A2dError {
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+  ) {
+    super(`${file}: ${reason}`);
+  }
+}
+
 /** One problem of a row-oriented file (CSV, JSON lines): where and what. */
 export interface RowIssue {
   /** 1-based line in the file. */

@@ -2,7 +2,9 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from
 import os from 'node:os';
 import path from 'node:path';
 import { describeWithTinyFilesystem } from './testing';
-import { checkOutputPath, formatByteCount, OutputPathError, outputPathError, runCommandLine, writeFileAtomic, writeFileAtomicSync, writingOutput } from './index';
+import { checkOutputPath, formatByteCount, OutputPathError, outputPathError, writingOutput } from './output-path';
+import { runCommandLine } from './command-line';
+import { writeFileAtomic, writeFileAtomicSync } from './atomic-write';
 
 function tempDir(): string {
   return mkdtempSync(path.join(os.tmpdir(), 'a2d-output-path-'));

@@ -11,8 +11,8 @@
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs, Rng, writeJsonAtomic } from '@a2d/core';
-import { initEngine, loadNativeAddon, nativeConvLayout, setNativeConvLayout, tf, type NativeAddon, type NativeConvLayout } from '../src/index';
-import { convParams } from '../src/native/conv-params';
+import { initEngine, loadNativeAddon, tf, type NativeAddon } from '../src/index';
+import { convParams, nativeConvLayout, setNativeConvLayout, type NativeConvLayout } from '../src/native/conv-params';
 import { createParameters, forward, headClasses, resnet18, trainingLoss } from './reference-network';
 import { positive } from './bench-flags';
 

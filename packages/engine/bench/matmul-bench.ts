@@ -6,7 +6,8 @@
  * Usage: tsx packages/engine/bench/matmul-bench.ts [--seconds=0.3]
  */
 import { parseArgs, Rng } from '@a2d/core';
-import { registerWasmTrainingKernels, tf, useInstalledWasmBinaries } from '../src/index';
+import { registerWasmTrainingKernels, tf } from '../src/index';
+import { useInstalledWasmBinaries } from '../src/wasm/wasm-binaries';
 
 interface MatMulCase {
   label: string;

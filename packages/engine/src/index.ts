@@ -1,23 +1,36 @@
 /** @a2d/engine: the tfjs instance every package uses, backend selection, wasm training kernels and the native (oneDNN) kernels. */
 
-/** The one tfjs instance of the workspace (import it from here so every package shares its backends). */
+/**
+ * The one tfjs instance of the workspace: the whole of `@tensorflow/tfjs`, re-exported on purpose (the only
+ * `export *` in a package index). Import tfjs from here so every package shares its backends and kernels.
+ */
 export * as tf from '@tensorflow/tfjs';
-export { currentBackend, initEngine, installHint, backendPreference, realEnvironment } from './init-engine';
+
+// Backend selection: tfjs-node-gpu > tfjs-node > wasm > cpu, resolved once by `initEngine`.
+export { currentBackend, initEngine } from './init-engine';
 export type { EngineEnvironment, EngineInfo, InitEngineOptions, ResolvedBackend } from './init-engine';
-export { BackendUnavailableError } from './backend-unavailable-error';
 export type { EngineBackend } from '@a2d/core';
+export { BackendUnavailableError } from './backend-unavailable-error';
+export { UnsupportedTfjsVersionError } from './wasm/tfjs-wasm-version';
+
+// Kernels: the wasm training kernels (the page registers them itself), batch-norm training, frame differences.
+export { registerWasmTrainingKernels } from './wasm/training-kernels';
 export { batchNormTraining } from './batch-norm-training';
 export type { BatchNormTrainingResult } from './batch-norm-training';
-export { registerWasmTrainingKernels, tfjsWasmKernelNames, wasmTrainingKernelNames } from './wasm/training-kernels';
-export { checkFrameDifferencesInput, fillFrameDifferences, frameDifferencesConfig, frameDifferencesKernelName, frameDifferencesShape } from './wasm/frame-differences';
-export { loadNativeAddon, nativeAddonPath, nativeAddonPathVariable } from './native/native-addon';
+export {
+  checkFrameDifferencesInput,
+  fillFrameDifferences,
+  frameDifferencesConfig,
+  frameDifferencesKernelName,
+  frameDifferencesShape,
+} from './wasm/frame-differences';
+
+// The native (oneDNN) addon: loading it, and the typed error of its kernels.
+export { loadNativeAddon } from './native/native-addon';
 export type { NativeAddon, NativeAddonInfo, NativeAddonLoad, NativeConvKind } from './native/native-addon';
-export { nativeKernelNames, registerNativeKernels } from './native/native-kernels';
 export { NativeKernelError } from './native/native-kernel-error';
-export { nativeConvLayout, setNativeConvLayout } from './native/conv-params';
-export type { NativeConvLayout } from './native/conv-params';
-export { useInstalledWasmBinaries } from './wasm/wasm-binaries';
-export { assertSupportedTfjsWasmVersion, SUPPORTED_TFJS_WASM_VERSION, UnsupportedTfjsVersionError } from './wasm/tfjs-wasm-version';
+
+// Data-parallel training: replicas in worker threads (or in process) behind one `ReplicaTrainer` interface.
 export { DataParallelTrainer } from './data-parallel/data-parallel-trainer';
 export type { DataParallelOptions } from './data-parallel/data-parallel-trainer';
 export { InProcessTrainer } from './data-parallel/in-process-trainer';
@@ -26,7 +39,7 @@ export type { ApplyOptions, ApplySummary, GradientSummary, ReplicaTrainer, Shard
 export { ReplicaDivergenceError, ReplicaError, TrainerFailedError, TrainerStoppedError } from './data-parallel/trainer-errors';
 export { splitBatch } from './data-parallel/replica';
 export type { BatchPayload, Replica, ReplicaSpec, ReplicaState, StepContext, TensorPayload } from './data-parallel/replica';
-export { profileKernels, shapeSignature, summarizeKernels } from './profile/kernel-profile';
+
+// Profiling: where a computation's time goes, kernel by kernel.
+export { profileKernels, summarizeKernels } from './profile/kernel-profile';
 export type { KernelCall, KernelCost, KernelProfile, KernelSummary, ShapeCost } from './profile/kernel-profile';
-export { asWasmBackend, f32Region, heapTensor, tensorRegion } from './wasm/wasm-backend';
-export type { WasmBackend } from './wasm/wasm-backend';

@@ -21,9 +21,9 @@ import {
   createRawVideoEncoder,
   DataLoader,
   readVideoset,
-  videoFixtures,
   type VideoRecord,
 } from '../src/index';
+import { videoFixtures } from '../src/testing/index';
 
 const { overrides, flags } = parseArgs(process.argv.slice(2));
 const clipCount = Number(flags.clips ?? 24);

@@ -12,7 +12,7 @@
 import path from 'node:path';
 import { VideoDecodeError, type Clip, type DataConfig } from '@a2d/core';
 import { DecodeBatcher } from './decode-batcher';
-import { NoFramesDecodedError, probeVideo, type DecodedFrames } from './ffmpeg';
+import { NoFramesDecodedError, probeVideo, type DecodedFrames } from './ffmpeg/index';
 import {
   FrameCache,
   sourceStamp,

@@ -4,7 +4,7 @@
  * while every process is busy wait and leave together, so batches fill up exactly when decoding is the bottleneck.
  */
 import type { VideoDecodeError } from '@a2d/core';
-import { decodeFramesBatch, type DecodedFrames, type DecodeFramesOptions, type DecodeRequest } from './ffmpeg';
+import { decodeFramesBatch, type DecodedFrames, type DecodeFramesOptions, type DecodeRequest } from './ffmpeg/index';
 
 interface Waiting {
   request: DecodeRequest;

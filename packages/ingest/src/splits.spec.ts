@@ -1,5 +1,7 @@
 import { ConfigError, Rng, VIDEO_LEVEL_LABELS } from '@a2d/core';
-import { allocateValidationCounts, parseVideoset, splitDataset, type VideoRecord } from './index';
+import { allocateValidationCounts, splitDataset } from './splits';
+import { parseVideoset } from './videoset';
+import type { VideoRecord } from './records';
 
 /** A parsed videoset with `train[label]` train rows and `test[label]` test rows per label. */
 function videoset(train: Record<number, number>, test: Record<number, number> = {}): VideoRecord[] {

@@ -2,15 +2,10 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ACTIONS, ACTORS, encodeLabel, VIDEO_LEVEL_LABELS } from '@a2d/core';
 import { describeWithReferenceFixture, referenceFixture } from '@a2d/core/testing';
-import {
-  computeStatistics,
-  datasetStatisticsSchema,
-  formatStatistics,
-  parseVideoset,
-  splitDataset,
-  type DatasetSplits,
-  type VideoRecord,
-} from './index';
+import { computeStatistics, datasetStatisticsSchema, formatStatistics } from './statistics';
+import { parseVideoset } from './videoset';
+import { splitDataset, type DatasetSplits } from './splits';
+import type { VideoRecord } from './records';
 
 const row = (id: string, label: number, usage: 0 | 1): string => `${id},${label},0,2,240,320,48,3,${usage}`;
 

@@ -7,7 +7,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { decodeLabel } from '@a2d/core';
-import { probeVideo, type VideoProbe } from './ffmpeg';
+import { probeVideo, type VideoProbe } from './ffmpeg/index';
 import { clipPath, type VideoRecord } from './records';
 
 /** Label given to a file's record: a file has no ground truth, and the loader needs a valid class (adult-climbing). */

@@ -13,15 +13,14 @@ import { a2dConfigSchema, loadConfig, numberFlag, parseCommandLine, runCommandLi
 import { initEngine, profileKernels, summarizeKernels, tf, type KernelSummary } from '@a2d/engine';
 import { benchTrainingStep } from './training-step';
 
-const USAGE =
-  'usage: npx nx run layers:profile [--mode=<train|predict>] [--backend=<auto|native|wasm|cpu|tensorflow|tensorflow-gpu>] [--batch=<n>] [--top=<n>] [--out=<file.json>] [--<config.path>=<value> ...]';
-
 const COMMAND_LINE = {
+  name: 'layers:profile',
+  summary: 'where one training step (or, with --mode=predict, one batch of inference) of the configured model goes: kernel time by kernel and the costliest shapes',
   flags: z.object({
-    batch: numberFlag().pipe(z.number().int().positive()).optional(),
-    top: numberFlag().pipe(z.number().int().positive()).default(15),
-    mode: z.enum(['train', 'predict']).default('train'),
-    out: stringFlag().optional(),
+    batch: numberFlag().pipe(z.number().int().positive()).optional().describe('clips per batch (default: data.loader.batchSize)'),
+    top: numberFlag().pipe(z.number().int().positive()).default(15).describe('kernels listed'),
+    mode: z.enum(['train', 'predict']).default('train').describe('profile a training step or a batch of sequential inference'),
+    out: stringFlag().optional().describe('the JSON report (default: bench-results/profile-<backend>[-predict].json)').meta({ placeholder: 'file.json' }),
   }),
   aliases: { backend: 'engine.backend' },
 };
@@ -89,5 +88,5 @@ export async function runProfileCommand(argv: readonly string[], env: NodeJS.Pro
 }
 
 if (require.main === module) {
-  void runCommandLine('layers:profile', USAGE, () => runProfileCommand(process.argv.slice(2), process.env, (text) => process.stdout.write(text)));
+  void runCommandLine(COMMAND_LINE, () => runProfileCommand(process.argv.slice(2), process.env, (text) => process.stdout.write(text)));
 }

@@ -1,4 +1,5 @@
-import { classFrequencyWeights, countClassOccurrences, LossInputError } from './index';
+import { classFrequencyWeights, countClassOccurrences } from './class-frequency-weights';
+import { LossInputError } from './loss-input-error';
 
 const mean = (values: number[]) => values.reduce((s, v) => s + v, 0) / values.length;
 

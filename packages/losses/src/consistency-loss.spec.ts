@@ -1,6 +1,7 @@
 import { ACTIONS, ACTORS, NUM_ACTIONS, NUM_ACTORS } from '@a2d/core';
 import { tf } from '@a2d/engine';
-import { consistencyLoss, LossInputError } from './index';
+import { consistencyLoss } from './consistency-loss';
+import { LossInputError } from './loss-input-error';
 
 const action = (name: (typeof ACTIONS)[number]) => ACTIONS.indexOf(name);
 const actor = (name: (typeof ACTORS)[number]) => ACTORS.indexOf(name);

@@ -1,6 +1,11 @@
 import { a2dConfigSchema, ConfigError, NUM_ACTIONS, NUM_ACTORS, parseConfig, type LossConfig } from '@a2d/core';
 import { tf } from '@a2d/engine';
-import { classFrequencyWeights, consistencyLoss, crossEntropy, focalLoss, LossInputError, TwoStepLoss } from './index';
+import { classFrequencyWeights } from './class-frequency-weights';
+import { consistencyLoss } from './consistency-loss';
+import { crossEntropy } from './cross-entropy';
+import { focalLoss } from './focal-loss';
+import { LossInputError } from './loss-input-error';
+import { TwoStepLoss } from './two-step-loss';
 
 const lossConfig = (section: unknown): LossConfig => parseConfig(a2dConfigSchema, { loss: section }).loss;
 const value = (scalar: tf.Scalar) => scalar.dataSync()[0];

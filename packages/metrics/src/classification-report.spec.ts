@@ -1,13 +1,7 @@
-import {
-  averageScores,
-  classificationReport,
-  classificationReportSchema,
-  confusionMatrix,
-  describeIllDefined,
-  f1Score,
-  formatClassificationReportCsv,
-  precisionRecallFscoreSupport,
-} from './index';
+import { averageScores, f1Score, precisionRecallFscoreSupport } from './precision-recall-fscore';
+import { classificationReport, classificationReportSchema, describeIllDefined } from './classification-report';
+import { confusionMatrix } from './confusion-matrix';
+import { formatClassificationReportCsv } from './classification-report-csv';
 
 // Worked by hand. 4 classes, 6 clips:
 //   true: a a a b b c      class c is never predicted, class d has no clips and no predictions

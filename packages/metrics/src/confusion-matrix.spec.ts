@@ -1,4 +1,11 @@
-import { confusionMatrix, labelledConfusionMatrixSchema, matrixAccuracy, predictedCounts, trueCounts, truePositives } from './index';
+import {
+  confusionMatrix,
+  labelledConfusionMatrixSchema,
+  matrixAccuracy,
+  predictedCounts,
+  trueCounts,
+  truePositives,
+} from './confusion-matrix';
 
 describe('confusionMatrix', () => {
   it('counts matrix[true][predicted] as scikit-learn does', () => {

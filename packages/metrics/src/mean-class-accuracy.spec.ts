@@ -1,4 +1,4 @@
-import { meanClassAccuracy } from './index';
+import { meanClassAccuracy } from './mean-class-accuracy';
 
 describe('meanClassAccuracy', () => {
   it('averages per-class accuracy over classes with clips only', () => {

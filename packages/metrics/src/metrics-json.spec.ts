@@ -2,7 +2,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DatasetError } from '@a2d/core';
-import { MetricsInputError, TwoStepMetrics, buildMetricsJson, readMetricsJson, writeMetricsJson, type MetricsJson } from './index';
+import { MetricsInputError } from './metrics-input-error';
+import { TwoStepMetrics } from './two-step-metrics';
+import { buildMetricsJson, readMetricsJson, writeMetricsJson, type MetricsJson } from './metrics-json';
 
 function sampleMetrics(): MetricsJson {
   const metrics = new TwoStepMetrics();

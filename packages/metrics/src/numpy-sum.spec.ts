@@ -1,4 +1,4 @@
-import { numpyMean, numpyWeightedAverage, pairwiseSum } from './index';
+import { numpyMean, numpyWeightedAverage, pairwiseSum } from './numpy-sum';
 
 describe('NumPy summation order', () => {
   // Each expected value was printed by NumPy 1.24 (np.sum / np.average); a naive left-to-right sum differs.

@@ -2,17 +2,17 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DatasetError } from '@a2d/core';
+import { MetricsInputError } from './metrics-input-error';
 import {
-  MetricsInputError,
   PREDICTIONS_CSV_HEADER,
-  PredictionsCsvError,
   formatPredictionsCsv,
   parsePredictionsCsv,
   predictionRow,
   readPredictionsCsv,
-  splitCsvLine,
   writePredictionsCsv,
-} from './index';
+} from './predictions-csv';
+import { PredictionsCsvError } from './predictions-csv-error';
+import { splitCsvLine } from './csv-fields';
 
 const FILE = 'runs/x/test_predictions.csv';
 

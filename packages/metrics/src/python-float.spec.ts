@@ -1,4 +1,4 @@
-import { formatPythonFloat } from './index';
+import { formatPythonFloat } from './python-float';
 
 describe('formatPythonFloat', () => {
   it("writes floats exactly as Python's repr (checked against CPython 3.11)", () => {

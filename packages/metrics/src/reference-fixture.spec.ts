@@ -6,14 +6,11 @@
 import { readFileSync } from 'node:fs';
 import { ACTORS, VIDEO_ACTIONS } from '@a2d/core';
 import { describeWithReferenceFixture, referenceFixture, referenceFixtureDir } from '@a2d/core/testing';
-import {
-  TwoStepMetrics,
-  formatClassificationReportCsv,
-  metricsJsonSchema,
-  readPredictionsCsv,
-  scorePredictions,
-  type PredictionRow,
-} from './index';
+import { TwoStepMetrics } from './two-step-metrics';
+import { formatClassificationReportCsv } from './classification-report-csv';
+import { metricsJsonSchema } from './metrics-json';
+import { readPredictionsCsv, type PredictionRow } from './predictions-csv';
+import { scorePredictions } from './score-predictions';
 
 const PREDICTIONS = referenceFixture('test_predictions.csv');
 

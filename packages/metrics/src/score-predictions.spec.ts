@@ -1,4 +1,6 @@
-import { findFlagContradictions, predictionRow, samplesFromRows, scorePredictions, type PredictionRow } from './index';
+import { findFlagContradictions } from './flag-contradictions';
+import { predictionRow, type PredictionRow } from './predictions-csv';
+import { samplesFromRows, scorePredictions } from './score-predictions';
 
 const FILE = 'p.csv';
 const rows: PredictionRow[] = [

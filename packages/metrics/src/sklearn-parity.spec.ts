@@ -8,19 +8,13 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { Rng } from '@a2d/core';
-import {
-  averageScores,
-  classificationReport,
-  confusionMatrix,
-  f1Score,
-  formatPythonFloat,
-  meanClassAccuracy,
-  pairwiseSum,
-  precisionRecallFscoreSupport,
-  topKAccuracy,
-  trueCounts,
-  truePositives,
-} from './index';
+import { averageScores, f1Score, precisionRecallFscoreSupport } from './precision-recall-fscore';
+import { classificationReport } from './classification-report';
+import { confusionMatrix, trueCounts, truePositives } from './confusion-matrix';
+import { formatPythonFloat } from './python-float';
+import { meanClassAccuracy } from './mean-class-accuracy';
+import { pairwiseSum } from './numpy-sum';
+import { topKAccuracy } from './top-k-accuracy';
 
 const SCRIPT = path.join(__dirname, 'sklearn-reference.py');
 

@@ -1,4 +1,4 @@
-import { isTopKHit, scoreRank, topKAccuracy } from './index';
+import { isTopKHit, scoreRank, topKAccuracy } from './top-k-accuracy';
 
 describe('top-k accuracy', () => {
   it('counts a clip when its class is among the k highest scores', () => {

@@ -1,4 +1,6 @@
-import { MetricsInputError, TwoStepMetrics, buildMetricsJson, metricsJsonSchema, type TwoStepSample } from './index';
+import { MetricsInputError } from './metrics-input-error';
+import { TwoStepMetrics, type TwoStepSample } from './two-step-metrics';
+import { buildMetricsJson, metricsJsonSchema } from './metrics-json';
 
 // Class indices: actions climbing 0, crawling 1, eating 2, flying 3, jumping 4, rolling 5, running 6, walking 7;
 // actors adult 0, baby 1, ball 2, bird 3, car 4, cat 5, dog 6.

@@ -1,5 +1,5 @@
 import { VIDEO_LEVEL_LABELS } from '@a2d/core';
-import { VIDEO_LEVEL_PAIRS, videoLevelPairIndex } from './index';
+import { VIDEO_LEVEL_PAIRS, videoLevelPairIndex } from './video-level-pairs';
 
 describe('video-level pairs', () => {
   it("lists core's 36 video-level codes with names and indices", () => {

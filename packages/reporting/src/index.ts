@@ -1,17 +1,28 @@
-/** @a2d/reporting: PNG plots (training curves, confusion heatmaps, per-class and per-pair bars, comparisons) and the HTML report. */
-export * from './report-input-error';
-export * from './palette';
-export * from './chart-renderer';
-export * from './chart-text';
-export * from './bar-value-labels';
-export * from './png-size';
-export * from './side-by-side';
-export * from './line-chart';
-export * from './training-curves';
-export * from './confusion-matrix-chart';
-export * from './class-report-chart';
-export * from './pair-accuracy-chart';
-export * from './experiment-comparison-chart';
-export * from './html-escape';
-export * from './json-table';
-export * from './html-report';
+/**
+ * @a2d/reporting: PNG plots (training curves, confusion heatmaps, per-class and per-pair bars, comparisons) and the
+ * HTML report. Each plot is a function `(input, options) -> PNG`. Spec helpers live behind `@a2d/reporting/testing`.
+ */
+
+// Plot sizes and the typed error for inputs that cannot be drawn.
+export type { ChartSize, PlotOptions } from './chart-renderer';
+export { ReportInputError } from './report-input-error';
+
+// Line charts and the training curves drawn from metrics.jsonl records.
+export { renderLineChart } from './line-chart';
+export type { LineChartInput, LinePoint, LineSeries } from './line-chart';
+export { recordPoints, trainingCurveCharts } from './training-curves';
+export type { EpochRecord, TrainingCurveCharts } from './training-curves';
+
+// Evaluation plots: confusion heatmaps, per-class report bars, per-pair accuracy bars, experiments side by side.
+export { renderConfusionMatrix } from './confusion-matrix-chart';
+export type { ConfusionMatrixInput, ConfusionMatrixOptions } from './confusion-matrix-chart';
+export { classReportRowSchema, renderClassReportChart } from './class-report-chart';
+export type { ClassReportInput, ClassReportRow } from './class-report-chart';
+export { renderPairAccuracyChart } from './pair-accuracy-chart';
+export type { PairAccuracy, PairAccuracyInput } from './pair-accuracy-chart';
+export { renderExperimentComparison } from './experiment-comparison-chart';
+export type { ComparedExperiment, ExperimentComparisonInput } from './experiment-comparison-chart';
+
+// The self-contained HTML report.
+export { renderHtmlReport } from './html-report';
+export type { ClassReportTable, DatasetSplitCounts, HeadlineMetric, HtmlReportInput, ReportComparison, ReportPlot, SkippedVideo } from './html-report';

@@ -1,5 +1,6 @@
 import { Rng, type ActorName } from '@a2d/core';
-import { motionAt, sampleAppearance, sampleMotionPlan, type QuadrupedAppearance } from './index';
+import { motionAt, sampleMotionPlan } from './action-motion';
+import { sampleAppearance, type QuadrupedAppearance } from './actor-appearance';
 
 const LIMITS = { maxAltitude: 3 };
 

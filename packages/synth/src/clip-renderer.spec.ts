@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Rng, type ActorName, type VideoActionName } from '@a2d/core';
-import { ClipRenderer, composeScene, tripodCamera, type ClipScene } from './index';
+import { ClipRenderer } from './clip-renderer';
+import { composeScene, type ClipScene } from './scene';
+import { tripodCamera } from './camera';
 
 const W = 107;
 const H = 80;

@@ -19,6 +19,47 @@ const { abs, floor, max, min, round, sin } = Math;
 
 const NOISE_TILE = 128;
 
+/** The scene's actors back to front, the order they are drawn in: further ground lines first; the subject wins ties. */
+export function drawingOrder(scene: Pick<ClipScene, 'distractors' | 'subject'>): SceneActor[] {
+  return [...scene.distractors, scene.subject].sort((a, b) => a.groundY - b.groundY);
+}
+
+/**
+ * The camera view at frame `index`: the camera follows the subject's motion since its first frame (`subjectStart`,
+ * computed when omitted; a renderer passes it once for all frames).
+ */
+export function sceneViewAt(
+  scene: ClipScene,
+  index: number,
+  subjectStart: MotionState = motionAt(scene.subject.appearance, scene.subject.motion, 0),
+): CameraView {
+  const t = index / scene.fps;
+  const state = motionAt(scene.subject.appearance, scene.subject.motion, t);
+  const dx = (state.x - subjectStart.x) * scene.subject.scale;
+  const dy = (state.y - subjectStart.y) * scene.subject.scale;
+  return cameraAt(scene.camera, t, scene.numFrames / scene.fps, dx, dy);
+}
+
+/** Where an actor's figure is drawn in one frame: its motion state, the screen position of its origin, its pixels per unit. */
+export interface ActorPlacement {
+  state: MotionState;
+  screenX: number;
+  screenY: number;
+  scale: number;
+}
+
+/** The placement of `actor` at time `t` seen through `view` on a `width` x `height` frame (the renderer draws it there). */
+export function actorPlacement(actor: SceneActor, t: number, view: CameraView, width: number, height: number): ActorPlacement {
+  const state = motionAt(actor.appearance, actor.motion, t);
+  const z = view.zoom;
+  return {
+    state,
+    screenX: width / 2 + z * (actor.startX + state.x * actor.scale - view.x),
+    screenY: height / 2 + z * (actor.groundY + state.y * actor.scale - view.y),
+    scale: actor.scale * z,
+  };
+}
+
 /** Renders the frames of one scene. */
 export class ClipRenderer {
   private readonly backdrop: Canvas;
@@ -35,8 +76,7 @@ export class ClipRenderer {
     const { width, height, numFrames } = scene;
     this.bounds = cameraBounds(scene);
     this.backdrop = renderBackdrop(scene.backdrop, this.bounds);
-    // Back to front: further ground lines first; the subject wins ties.
-    this.order = [...scene.distractors, scene.subject].sort((a, b) => a.groundY - b.groundY);
+    this.order = drawingOrder(scene);
     this.shadowWidth = new Map(
       this.order.map((actor) => {
         const rest = motionAt(actor.appearance, actor.motion, 0);
@@ -72,12 +112,7 @@ export class ClipRenderer {
 
   /** The camera view at frame `index`. */
   viewAt(index: number): CameraView {
-    const { scene } = this;
-    const t = this.timeOf(index);
-    const state = motionAt(scene.subject.appearance, scene.subject.motion, t);
-    const dx = (state.x - this.subjectStart.x) * scene.subject.scale;
-    const dy = (state.y - this.subjectStart.y) * scene.subject.scale;
-    return cameraAt(scene.camera, t, scene.numFrames / scene.fps, dx, dy);
+    return sceneViewAt(this.scene, index, this.subjectStart);
   }
 
   /** Renders frame `index` into `out` (allocated when omitted): `width * height * 3` rgb24 bytes. */
@@ -126,13 +161,9 @@ export class ClipRenderer {
 
   private drawActor(canvas: Canvas, actor: SceneActor, t: number, view: CameraView): void {
     const { width, height } = this.scene;
-    const state = motionAt(actor.appearance, actor.motion, t);
-    const z = view.zoom;
-    const scale = actor.scale * z;
-    const screenX = width / 2 + z * (actor.startX + state.x * actor.scale - view.x);
-    const screenY = height / 2 + z * (actor.groundY + state.y * actor.scale - view.y);
+    const { state, screenX, screenY, scale } = actorPlacement(actor, t, view, width, height);
     if (actor.motion.kind !== 'climbing') {
-      const groundY = height / 2 + z * (actor.groundY - view.y);
+      const groundY = height / 2 + view.zoom * (actor.groundY - view.y);
       const shadow = (this.shadowWidth.get(actor) ?? 0.3) * scale;
       fillEllipse(canvas, screenX, groundY, shadow, shadow * 0.16, 0, {
         color: [0, 0, 0],

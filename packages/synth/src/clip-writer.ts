@@ -34,7 +34,7 @@ function encoderOptions(clip: PlannedClip): RawVideoEncoderOptions {
 
 /**
  * Writes the clip to `file` (an `.mp4` that appears only when complete). On failure or abort the
- * partial output is removed and the error rethrown.
+ * partial output is removed and the error rethrown: a failed or timed-out ffmpeg is a `VideoEncodeError` naming `file`.
  */
 export async function writeClip(clip: PlannedClip, file: string, signal?: AbortSignal): Promise<void> {
   const renderer = new ClipRenderer(sceneOfClip(clip));
@@ -55,8 +55,9 @@ export async function writeClip(clip: PlannedClip, file: string, signal?: AbortS
 
 /**
  * Writes several clips with one ffmpeg process (`encodeRawVideos`), each file byte-identical to what `writeClip`
- * writes. Their frames are rendered up front, so callers bound a batch's frames. If the shared process fails, the
- * clips are written one by one, so a failure is reported against its own clip.
+ * writes. Their frames are rendered up front, so callers bound a batch's frames. If the shared process fails (its
+ * `VideoEncodeError` names only the first clip), the clips are written one by one, so a failure is reported against
+ * its own clip.
  */
 export async function writeClips(clips: readonly PlannedClip[], files: readonly string[], signal?: AbortSignal): Promise<void> {
   if (clips.length === 1) return writeClip(clips[0], files[0], signal);

@@ -1,16 +1,10 @@
 import { VIDEO_LEVEL_LABELS } from '@a2d/core';
 import { parseVideoset } from '@a2d/ingest';
-import {
-  A2D_TEST_PAIR_COUNTS,
-  allocateCounts,
-  DATASET_SIZES,
-  formatVideoset,
-  labelCounts,
-  OUTPUT_WIDTHS,
-  planDataset,
-  VIDEO_ID_PATTERN,
-  type DatasetSize,
-} from './index';
+import { A2D_TEST_PAIR_COUNTS } from './pair-frequencies';
+import { allocateCounts, labelCounts, OUTPUT_WIDTHS, planDataset } from './dataset-plan';
+import { DATASET_SIZES, type DatasetSize } from './dataset-size';
+import { formatVideoset } from './videoset-csv';
+import { VIDEO_ID_PATTERN } from './video-id';
 
 const SIZES: DatasetSize[] = ['tiny', 'small', 'full'];
 

@@ -4,7 +4,8 @@ import type { ActorAppearance } from './actor-appearance';
 import { ClipRenderer } from './clip-renderer';
 import { sceneOfClip } from './clip-writer';
 import { planDataset } from './dataset-plan';
-import { DIFFICULTIES } from './difficulty';
+import { clipRevisionOf, DIFFICULTIES, DIFFICULTY_CLIP_REVISIONS, DIFFICULTY_NAMES, DIFFICULTY_REVISIONS } from './difficulty';
+import { describeSynth, sameSynth } from './synth-manifest';
 import { KIND_COLOURS } from './distinct-looks';
 import { composeScene, LOOK_ALIKES, type ClipScene } from './scene';
 
@@ -71,6 +72,23 @@ describe('difficulty', () => {
     expect(hard.some(({ scene }) => scene.foreground.length > 0)).toBe(true);
     const meanScale = (list: typeof easy) => list.reduce((sum, { scene }) => sum + scene.subject.scale, 0) / list.length;
     expect(meanScale(easy)).toBeGreaterThan(1.2 * meanScale(hard));
+  });
+
+  it('knows the clips of every revision: one that only added annotations is the same dataset, named alike', () => {
+    for (const difficulty of DIFFICULTY_NAMES) {
+      expect(DIFFICULTY_CLIP_REVISIONS[difficulty]).toHaveLength(DIFFICULTY_REVISIONS[difficulty]);
+    }
+    expect(clipRevisionOf('easy', 3)).toBe(clipRevisionOf('easy', 2));
+    expect(clipRevisionOf('easy', 1)).not.toBe(clipRevisionOf('easy', 3));
+    expect(clipRevisionOf('hard', 2)).toBe(1);
+    expect(clipRevisionOf('easy', 9)).toBe(9);
+    const wanted = { size: 'medium' as const, difficulty: 'easy' as const, seed: 0 };
+    expect(sameSynth({ ...wanted, revision: 2 }, wanted)).toBe(true);
+    expect(sameSynth({ ...wanted, revision: 1 }, wanted)).toBe(false);
+    expect(sameSynth({ ...wanted, revision: 4 }, wanted)).toBe(false);
+    expect(describeSynth({ ...wanted, revision: 2 })).toBe(describeSynth(wanted));
+    expect(describeSynth(wanted)).toBe('medium/easy r2/seed 0');
+    expect(describeSynth({ ...wanted, difficulty: 'hard' })).toBe('medium/hard/seed 0');
   });
 
   it('difficulty changes the scenes, never the plan', () => {

@@ -1,15 +1,19 @@
 /**
- * Generates a synthetic A2D dataset on disk: `<out>/clips320H/<id>.mp4` for every planned clip, then
- * `<out>/videoset.csv` last, so a CSV on disk always describes clips that all exist. Clips already present
- * are skipped (each was written atomically, so a present file is complete): an interrupted run resumes, and
- * a rerun with the same options leaves identical output. `synth.json` (written before the first clip) says what the
- * folder holds; generating other options into it is refused, as is generating into a folder that holds a
- * `videoset.csv` without one (real A2D, or a dataset of an earlier generator).
+ * Generates a synthetic A2D dataset on disk: `<out>/clips320H/<id>.mp4` for every planned clip with its ground truth
+ * in A2D's annotation layout (`<out>/Annotations/{mat,col}/<id>/<frame>.{mat,png}`, `annotations/`), then
+ * `<out>/videoset.csv` last, so a CSV on disk always describes clips that all exist. Clips and annotations already
+ * present are skipped (each file was written atomically, so a present file is complete): an interrupted run resumes,
+ * and a rerun with the same options leaves identical output. `synth.json` (written before the first clip, and again
+ * with `annotations: true` at the end) says what the folder holds; generating other options into it is refused, as is
+ * generating into a folder that holds a `videoset.csv` without one (real A2D, or a dataset of an earlier generator).
+ * A folder of an earlier revision with the same clips is completed: its annotations are added, its clips kept.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
-import { checkOutputPath, DatasetError, diskFullError, outputPathError, VideoDecodeError, writeFileAtomic, writingOutput, type OutputPathError } from '@a2d/core';
+import { checkOutputPath, DatasetError, diskFullError, OutputPathError, outputPathError, VideoEncodeError, writeFileAtomic, writingOutput } from '@a2d/core';
+import { colourAnnotationFolder, matAnnotationFolder } from '@a2d/ingest';
+import { hasClipAnnotations, writeClipAnnotations } from './annotations/clip-annotation-writer';
 import { GenerationAbortedError, writeClips } from './clip-writer';
 import { planDataset, type PlannedClip } from './dataset-plan';
 import { DIFFICULTY_REVISIONS } from './difficulty';
@@ -70,21 +74,34 @@ async function isCompleteFile(file: string): Promise<boolean> {
 
 /**
  * The `OutputPathError` of a clip that could not be written because of the clips folder: ffmpeg's "No space left
- * on device" (a `VideoDecodeError`, not an errno error) is a full disk; the bytes the rest of the dataset needs are
- * estimated from the clips already written. Undefined when the folder is not to blame.
+ * on device" (a `VideoEncodeError`, not an errno error) is a full disk, and so is one met while writing a clip's
+ * annotations (the same disk); the bytes the rest of the dataset needs are estimated from the clips already written,
+ * their annotations included. Undefined when the folder is not to blame.
  */
 async function clipsDirError(failure: unknown, clipsDir: string, total: number): Promise<OutputPathError | undefined> {
-  const full = failure instanceof VideoDecodeError ? /No space left on device|Disk quota exceeded/i.exec(failure.reason)?.[0] : undefined;
+  const full =
+    failure instanceof VideoEncodeError
+      ? /No space left on device|Disk quota exceeded/i.exec(failure.reason)?.[0]
+      : failure instanceof OutputPathError && (failure.code === 'ENOSPC' || failure.code === 'EDQUOT')
+        ? failure.code
+        : undefined;
   if (!full) return outputPathError(failure, { path: clipsDir, kind: 'folder' });
   const code = /quota/i.test(full) ? 'EDQUOT' : 'ENOSPC';
   const written = await fs.readdir(clipsDir, { withFileTypes: true }).then(
-    (entries) => entries.filter((entry) => entry.isFile() && /^[^.].*\.mp4$/.test(entry.name)).map((entry) => path.join(clipsDir, entry.name)),
+    (entries) => entries.filter((entry) => entry.isFile() && /^[^.].*\.mp4$/.test(entry.name)).map((entry) => entry.name),
     () => [],
   );
-  const file = path.basename((failure as VideoDecodeError).file);
+  const file = path.basename(failure instanceof VideoEncodeError ? failure.file : (failure as OutputPathError).path);
   if (written.length === 0) return diskFullError({ path: clipsDir, kind: 'folder', what: `clip ${file}` }, code);
+  const root = path.dirname(clipsDir);
   let bytes = 0;
-  for (const clip of written) bytes += (await fs.stat(clip)).size;
+  for (const name of written) {
+    bytes += (await fs.stat(path.join(clipsDir, name))).size;
+    const videoId = name.slice(0, -'.mp4'.length);
+    for (const folder of [matAnnotationFolder(root, videoId), colourAnnotationFolder(root, videoId)]) {
+      for (const entry of await fs.readdir(folder).catch(() => [] as string[])) bytes += (await fs.stat(path.join(folder, entry))).size;
+    }
+  }
   const left = total - written.length;
   const estimate = Math.ceil((bytes / written.length) * left);
   return diskFullError({ path: clipsDir, kind: 'folder', what: `the rest of the dataset (${left} clips, estimated from the ${written.length} written)`, bytes: estimate }, code);
@@ -104,6 +121,7 @@ export async function generateDataset(rawOptions: unknown, hooks: GenerateHooks 
     revision: DIFFICULTY_REVISIONS[options.difficulty],
     seed: options.seed,
     clips: clips.length,
+    annotations: false,
   };
   const present = await readSynthManifest(options.out);
   if (present && !sameSynth(present, manifest)) {
@@ -149,7 +167,22 @@ export async function generateDataset(rawOptions: unknown, hooks: GenerateHooks 
     const files = batch.map((clip) => path.join(clipsDir, `${clip.videoId}.mp4`));
     const present = await Promise.all(files.map(isCompleteFile));
     const missing = batch.filter((_clip, i) => !present[i]);
-    if (missing.length > 0) await writeClips(missing, files.filter((_file, i) => !present[i]), inner.signal);
+    // writeClips renders the batch's frames before it first waits: the annotations are drawn while ffmpeg encodes.
+    const encoding = missing.length > 0 ? writeClips(missing, files.filter((_file, i) => !present[i]), inner.signal) : Promise.resolve();
+    encoding.catch(() => undefined); // awaited below; a failure meanwhile is not an unhandled rejection
+    try {
+      for (const clip of batch) {
+        if (inner.signal.aborted) break;
+        if (!(await hasClipAnnotations(clip, options.out))) await writeClipAnnotations(clip, options.out);
+      }
+    } catch (error) {
+      // Stop the encoder and let it remove its partial files before the failure is reported.
+      inner.abort();
+      await encoding.catch(() => undefined);
+      throw error;
+    }
+    await encoding;
+    if (inner.signal.aborted) throw new GenerationAbortedError(files[0]);
     batch.forEach((clip, i) => report(clip, present[i]));
   };
   const worker = async () => {
@@ -180,6 +213,9 @@ export async function generateDataset(rawOptions: unknown, hooks: GenerateHooks 
 
   const csvFile = path.join(options.out, VIDEOSET_FILE);
   await writeFileAtomic(csvFile, formatVideoset(clips));
+  // Every clip now has its annotations: the manifest says so, at this generator's revision (an older folder upgraded).
+  const complete = { ...manifest, annotations: true };
+  if (!present || present.revision !== complete.revision || !present.annotations) await writeSynthManifest(options.out, complete);
   let clipBytes = 0;
   for (const clip of clips) clipBytes += (await fs.stat(path.join(clipsDir, `${clip.videoId}.mp4`))).size;
   return {

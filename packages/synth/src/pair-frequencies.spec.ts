@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { ACTIONS, ACTORS, encodeLabel, VIDEO_LEVEL_LABELS } from '@a2d/core';
 import { describeWithReferenceFixture, referenceFixture } from '@a2d/core/testing';
 import { z } from 'zod';
-import { A2D_TEST_PAIR_COUNTS, A2D_TEST_VIDEO_COUNT } from './index';
+import { A2D_TEST_PAIR_COUNTS, A2D_TEST_VIDEO_COUNT } from './pair-frequencies';
 
 const predictionRow = z.object({
   video_id: z.string().min(1),

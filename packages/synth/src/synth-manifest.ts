@@ -1,14 +1,17 @@
 /**
- * `synth.json`: what a generated dataset folder holds (size, difficulty, seed), written before its first clip.
- * Generation refuses to add clips of other options to a folder, and the trainer refuses to train its default
- * run on a folder that holds another dataset than the one it asked for.
+ * `synth.json`: what a generated dataset folder holds (size, difficulty, seed, generator revision, whether its
+ * annotations are complete), written before its first clip and again when generation finishes. Generation refuses
+ * to add clips of other options to a folder, and the trainer refuses to train its default run on a folder that holds
+ * another dataset than the one it asked for. Two folders hold the same dataset when their clips are the same: a
+ * folder of an earlier revision that differs only by lacking annotations is accepted (and generating into it adds
+ * them).
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { DatasetError, parseJsonText, readTextFile, writeFileAtomic } from '@a2d/core';
 import { DATASET_SIZE_NAMES, type DatasetSize } from './dataset-size';
-import { DIFFICULTY_REVISIONS, difficultySchema, type Difficulty } from './difficulty';
+import { clipRevisionOf, DIFFICULTY_REVISIONS, difficultySchema, type Difficulty } from './difficulty';
 
 /** File name of the manifest inside a dataset root. */
 export const SYNTH_MANIFEST_FILE = 'synth.json';
@@ -22,6 +25,8 @@ export const synthManifestSchema = z.strictObject({
   revision: z.number().int().positive().default(1),
   seed: z.number().int().nonnegative(),
   clips: z.number().int().positive(),
+  /** Whether `Annotations/` holds every clip's ground truth (boxes, masks); manifests written before it existed hold false. */
+  annotations: z.boolean().default(false),
 });
 
 /** A dataset folder's manifest. */
@@ -47,17 +52,26 @@ export async function writeSynthManifest(root: string, manifest: SynthManifest):
 /** What names a synthetic dataset; without `revision`, the current generator's revision of the difficulty. */
 export type SynthIdentity = Pick<SynthManifest, 'size' | 'difficulty' | 'seed'> & { revision?: number };
 
-function revisionOf(identity: SynthIdentity): number {
-  return identity.revision ?? DIFFICULTY_REVISIONS[identity.difficulty as Difficulty];
+/** The revision of the identity's clips (`clipRevisionOf`): revisions that only added annotations share it. */
+function clipRevision(identity: SynthIdentity): number {
+  const difficulty = identity.difficulty as Difficulty;
+  return clipRevisionOf(difficulty, identity.revision ?? DIFFICULTY_REVISIONS[difficulty]);
 }
 
-/** `size`/`difficulty`/seed as one readable word, e.g. `medium/easy r2/seed 0` (revision 1 is not named). */
+/**
+ * `size`/`difficulty`/seed as one readable word, e.g. `medium/easy r2/seed 0`. The revision named is that of the
+ * clips (revision 1 is not named), so two identities `sameSynth` accepts read the same.
+ */
 export function describeSynth(identity: SynthIdentity): string {
-  const revision = revisionOf(identity);
+  const revision = clipRevision(identity);
   return `${identity.size}/${identity.difficulty}${revision === 1 ? '' : ` r${revision}`}/seed ${identity.seed}`;
 }
 
-/** Whether two manifests (or a manifest and generate options) describe the same dataset, generator revision included. */
+/**
+ * Whether two manifests (or a manifest and generate options) describe the same dataset: same size, difficulty and
+ * seed, and revisions that generate the same clips (a folder lacking only the annotations a later revision adds
+ * is the same dataset).
+ */
 export function sameSynth(a: SynthIdentity, b: SynthIdentity): boolean {
-  return a.size === b.size && a.difficulty === b.difficulty && a.seed === b.seed && revisionOf(a) === revisionOf(b);
+  return a.size === b.size && a.difficulty === b.difficulty && a.seed === b.seed && clipRevision(a) === clipRevision(b);
 }

@@ -21,10 +21,12 @@ import {
 } from '@a2d/metrics';
 import { readCheckpointDir } from './checkpoint/checkpoint-store';
 import { CheckpointError } from './checkpoint/checkpoint-error';
+import { evaluationSettingsSchema, type EvaluationSettings } from './evaluation-settings';
 import { openBatchSources, startEarly, type BatchSources } from './data/batch-sources';
 import { predictVideos, testTimeInput, type ProbabilityPredictor, type VideoPrediction } from './evaluation';
-import { experimentPaths, readExperimentConfig } from './experiment';
-import { inferProbabilities, loadClassifier, type Classifier } from './replica/classifier';
+import { evaluationResultFiles, experimentPaths, readExperimentConfig } from './experiment';
+import { inferProbabilities } from './inference/infer-probabilities';
+import { loadClassifier, type Classifier } from './inference/load-classifier';
 import type { TrainingProgress } from './train-run';
 
 /** Options of `evaluateExperiment`. */
@@ -92,7 +94,7 @@ export async function evaluateExperiment(options: EvaluateExperimentOptions): Pr
   // Before any video: a broken or too-old ffmpeg/ffprobe would fail every one alike; this stops with one line.
   await checkFfmpegTools();
   const paths = experimentPaths(path.dirname(options.experimentDir), path.basename(options.experimentDir));
-  const checkpointDir = options.checkpoint ?? path.join(paths.checkpoints, 'best');
+  const checkpointDir = options.checkpoint ?? paths.bestCheckpoint;
   if (!existsSync(checkpointDir)) throw new CheckpointError(checkpointDir, 'not found (train first, or pass --checkpoint=<folder>)');
   const config = checkpointConfig(checkpointDir, options.experimentDir);
   const views = options.views ?? config.data.sampling.testViews;
@@ -175,40 +177,35 @@ export async function evaluateExperiment(options: EvaluateExperimentOptions): Pr
       })),
     );
     const body = metrics.compute();
-    const result = buildMetricsJson(
-      body,
-      {
-        checkpoint: path.resolve(checkpointDir),
-        weights: options.ema ? 'ema' : 'live',
-        split: options.split,
-        videos: videos.length,
-        views,
-        crops,
-        numFrames: data.sampling.numFrames,
-        cropSize: config.augment.cropSize,
-        modelKind: config.model.kind,
-        backbone: config.model.backbone,
-        constrainedTopK: config.model.constrainedDecoding.topK,
-        backend: currentBackend(),
-        seconds,
-        clipsPerSecond: clipsDone / Math.max(1e-9, seconds),
-        firstBatchSeconds: firstBatch ? (firstBatch.at - started) / 1000 : null,
-        steadyClipsPerSecond: firstBatch && steadyClips > 0 ? steadyClips / Math.max(1e-9, (ended - firstBatch.at) / 1000) : null,
-        skippedVideos: loader.skipped.map((s) => s.videoId),
-      },
-      warnings,
-    );
+    const settings: EvaluationSettings = evaluationSettingsSchema.parse({
+      checkpoint: path.resolve(checkpointDir),
+      weights: options.ema ? 'ema' : 'live',
+      split: options.split,
+      videos: videos.length,
+      views,
+      crops,
+      numFrames: data.sampling.numFrames,
+      cropSize: config.augment.cropSize,
+      modelKind: config.model.kind,
+      backbone: config.model.backbone,
+      constrainedTopK: config.model.constrainedDecoding.topK,
+      backend: currentBackend(),
+      seconds,
+      clipsPerSecond: clipsDone / Math.max(1e-9, seconds),
+      firstBatchSeconds: firstBatch ? (firstBatch.at - started) / 1000 : null,
+      steadyClipsPerSecond: firstBatch && steadyClips > 0 ? steadyClips / Math.max(1e-9, (ended - firstBatch.at) / 1000) : null,
+      skippedVideos: loader.skipped.map((s) => s.videoId),
+    });
+    const result = buildMetricsJson(body, settings, warnings);
     const resultsDir = options.outDir ?? paths.results;
-    const prefix = options.split;
+    const files = evaluationResultFiles(resultsDir, options.split);
     await writePredictionsCsv(
-      path.join(resultsDir, `${prefix}_predictions.csv`),
+      files.predictions,
       videos.map((v) => predictionRow({ videoId: v.videoId, trueAction: v.trueAction, predAction: v.plain.action, trueActor: v.trueActor, predActor: v.plain.actor })),
     );
-    const metricsFile = path.join(resultsDir, options.split === 'test' ? 'metrics.json' : 'val_metrics.json');
-    await writeMetricsJson(metricsFile, result);
-    const reportPrefix = options.split === 'test' ? '' : 'val_';
-    if (result.action_report) await writeClassificationReportCsv(path.join(resultsDir, `${reportPrefix}action_classification_report.csv`), result.action_report);
-    if (result.actor_report) await writeClassificationReportCsv(path.join(resultsDir, `${reportPrefix}actor_classification_report.csv`), result.actor_report);
+    await writeMetricsJson(files.metrics, result);
+    if (result.action_report) await writeClassificationReportCsv(files.actionReport, result.action_report);
+    if (result.actor_report) await writeClassificationReportCsv(files.actorReport, result.actor_report);
     options.progress?.endEpoch(`evaluated ${videosDone} videos (${clipsDone} clips) in ${seconds.toFixed(1)}s, ${(clipsDone / Math.max(1e-9, seconds)).toFixed(1)} clips/s`);
     return { metrics: result, videos, resultsDir, skipped: loader.skipped.length };
   } finally {

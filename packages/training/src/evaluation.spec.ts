@@ -36,7 +36,8 @@ describe('videoAccuracies and videoLosses', () => {
     const table = Array.from({ length: 8 }, (_, a) => mask[a].map((valid) => (valid ? 1 : 0)).map((v, _, row) => v / row.reduce<number>((s, x) => s + x, 0)));
     const actionProbs = uniform(8).map((_, a) => (a === 0 ? 0.9 : 0.1 / 7));
     const right = video(actionProbs, table, 0, table[0].indexOf(Math.max(...table[0])));
-    const wrongActor = video(actionProbs, table, 0, invalidActorOf(0) >= 0 ? invalidActorOf(0) : (right.trueActor + 1) % 7);
+    // A true pair is always one of the 36 (TwoStepMetrics refuses others): another valid actor of the action.
+    const wrongActor = video(actionProbs, table, 0, mask[0].findIndex((valid, b) => valid === 1 && b !== right.trueActor));
     const acc = videoAccuracies([right, wrongActor]);
     expect(acc).toEqual({ action: 100, actor: 50, combined: 50, combinedConstrained: 50 });
     expect(videoAccuracies([])).toEqual({ action: null, actor: null, combined: null, combinedConstrained: null });

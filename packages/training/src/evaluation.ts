@@ -15,6 +15,7 @@ import {
   type ClipTransform,
 } from '@a2d/augment';
 import { decodeConstrained } from '@a2d/layers';
+import { TwoStepMetrics } from '@a2d/metrics';
 import type { BatchSource } from './data/loader-thread';
 import type { LossTerms } from './epoch-record';
 
@@ -160,23 +161,17 @@ export async function predictVideos(
   });
 }
 
-/** Accuracies (percent) of decoded videos: action, actor, combined (plain) and combined (constrained). */
+/**
+ * Accuracies (percent) of decoded videos: action, actor, combined (plain) and combined (constrained), computed by
+ * `TwoStepMetrics`, the class that computes the test split's metrics.json, so validation and test agree by
+ * construction.
+ */
 export function videoAccuracies(videos: readonly VideoPrediction[]): { action: number | null; actor: number | null; combined: number | null; combinedConstrained: number | null } {
   if (videos.length === 0) return { action: null, actor: null, combined: null, combinedConstrained: null };
-  let action = 0;
-  let actor = 0;
-  let combined = 0;
-  let constrained = 0;
-  for (const v of videos) {
-    const a = v.plain.action === v.trueAction;
-    const b = v.plain.actor === v.trueActor;
-    action += a ? 1 : 0;
-    actor += b ? 1 : 0;
-    combined += a && b ? 1 : 0;
-    constrained += v.constrained.action === v.trueAction && v.constrained.actor === v.trueActor ? 1 : 0;
-  }
-  const percent = (n: number) => (100 * n) / videos.length;
-  return { action: percent(action), actor: percent(actor), combined: percent(combined), combinedConstrained: percent(constrained) };
+  const metrics = new TwoStepMetrics({ zeroDivision: 0 });
+  metrics.update(videos.map((v) => ({ trueAction: v.trueAction, predAction: v.plain.action, trueActor: v.trueActor, predActor: v.plain.actor, constrained: v.constrained })));
+  const body = metrics.compute();
+  return { action: body.action_acc, actor: body.actor_acc, combined: body.combined_acc, combinedConstrained: body.constrained_combined_acc };
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * The folder of one run, `<experiment.dir>/<name>/`: `config.json` (the resolved config, the engine that ran it
  * and the hash that guards resumes), `checkpoints/`, `metrics.jsonl` (one record per epoch), `tensorboard/`,
- * `skipped-videos.json`, `results/` (evaluation) and `plots/` (reporter).
+ * `skipped-videos.json`, `results/` (evaluation), `plots/` (reporter) and `viewer/` (viewer:build). Every file
+ * name lives in `experimentPaths` (results in `evaluationResultFiles`), so writers and readers cannot disagree.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -10,30 +11,71 @@ import path from 'node:path';
 import { z } from 'zod';
 import { a2dConfigSchema, ConfigError, DatasetError, parseJsonText, writeJsonAtomic, type A2dConfig } from '@a2d/core';
 
+/** The split an evaluation ran on; it names the result files (`val_` ones never overwrite the test results). */
+export type EvaluationSplit = 'test' | 'val';
+
+/** The files one evaluation of a split writes into a results folder. */
+export interface EvaluationResultFiles {
+  /** `<split>_predictions.csv`: one row per video, the reference layout. */
+  predictions: string;
+  /** `metrics.json` for the test split (the name the reporter and viewer read), `val_metrics.json` for val. */
+  metrics: string;
+  /** `action_classification_report.csv` (`val_` prefixed for val), scikit-learn's CSV layout. */
+  actionReport: string;
+  /** `actor_classification_report.csv` (`val_` prefixed for val). */
+  actorReport: string;
+}
+
+/** The result files of an evaluation of `split` written into `resultsDir` (an experiment's `results/` or `--out`). */
+export function evaluationResultFiles(resultsDir: string, split: EvaluationSplit): EvaluationResultFiles {
+  const prefix = split === 'test' ? '' : 'val_';
+  return {
+    predictions: path.join(resultsDir, `${split}_predictions.csv`),
+    metrics: path.join(resultsDir, `${prefix}metrics.json`),
+    actionReport: path.join(resultsDir, `${prefix}action_classification_report.csv`),
+    actorReport: path.join(resultsDir, `${prefix}actor_classification_report.csv`),
+  };
+}
+
 /** Every path of an experiment folder. */
 export interface ExperimentPaths {
   root: string;
+  /** `config.json`. */
   config: string;
   checkpoints: string;
+  /** `checkpoints/best`: the checkpoint the evaluator, `evaluator:predict` and the viewer use by default. */
+  bestCheckpoint: string;
+  /** `metrics.jsonl`: one epoch record per line (not the evaluation's `metrics.json`, see `resultFiles`). */
   metrics: string;
   tensorboard: string;
+  /** `skipped-videos.json` (see `skipped-videos.ts`). */
   skippedVideos: string;
+  /** `results/`: what `evaluateExperiment` writes. */
   results: string;
+  /** The files in `results/` of each split's evaluation. */
+  resultFiles: Record<EvaluationSplit, EvaluationResultFiles>;
   plots: string;
+  /** `viewer/`: the default `viewer:build` output. */
+  viewer: string;
 }
 
 /** The paths of experiment `name` under `dir`. */
 export function experimentPaths(dir: string, name: string): ExperimentPaths {
   const root = path.join(dir, name);
+  const results = path.join(root, 'results');
+  const checkpoints = path.join(root, 'checkpoints');
   return {
     root,
     config: path.join(root, 'config.json'),
-    checkpoints: path.join(root, 'checkpoints'),
+    checkpoints,
+    bestCheckpoint: path.join(checkpoints, 'best'),
     metrics: path.join(root, 'metrics.jsonl'),
     tensorboard: path.join(root, 'tensorboard'),
     skippedVideos: path.join(root, 'skipped-videos.json'),
-    results: path.join(root, 'results'),
+    results,
+    resultFiles: { test: evaluationResultFiles(results, 'test'), val: evaluationResultFiles(results, 'val') },
     plots: path.join(root, 'plots'),
+    viewer: path.join(root, 'viewer'),
   };
 }
 
@@ -179,7 +221,7 @@ export async function writeExperimentConfig(file: string, contents: ExperimentCo
 export function listExperiments(dir: string): string[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && existsSync(path.join(dir, entry.name, 'config.json')))
+    .filter((entry) => entry.isDirectory() && existsSync(experimentPaths(dir, entry.name).config))
     .map((entry) => entry.name)
     .sort();
 }
@@ -204,8 +246,8 @@ export function experimentToResume(paths: ExperimentPaths): ExperimentConfigFile
 
 /** The folder of experiment `name` under `dir`; a `DatasetError` naming it (and what exists) when it is missing. */
 export function findExperiment(dir: string, name: string): string {
-  const folder = path.join(dir, name);
-  if (existsSync(path.join(folder, 'config.json'))) return folder;
+  const { root: folder, config } = experimentPaths(dir, name);
+  if (existsSync(config)) return folder;
   const known = listExperiments(dir);
   const shown = known.slice(0, 10).join(', ') + (known.length > 10 ? `, ... (${known.length} in all)` : '');
   const what = existsSync(folder) ? 'has no config.json (not an experiment, or its training never started)' : 'no such experiment';

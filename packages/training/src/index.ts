@@ -1,41 +1,92 @@
-/** @a2d/training: the two-step training loop, AdamW, schedules, EMA, checkpoints and exact resume, evaluation. */
-export { AdamW, decaysByDefault } from './optim/adamw';
+/**
+ * @a2d/training: the two-step training run (loop, callbacks, AdamW, schedules, checkpoints and exact resume), the
+ * experiment folder and its artifacts, evaluation and inference. The tiny-experiment fixture lives behind
+ * `@a2d/training/testing`.
+ */
+
+// Training runs: one call trains (or resumes) an experiment; workers load the replica module by path.
+export { classifierReplicaModule, runTraining, TrainingError } from './train-run';
+export type { ScalarSink, TrainingProgress, TrainingRunOptions, TrainingRunResult } from './train-run';
+export type { ClassifierReplicaOptions } from './replica/classifier-replica';
+export { LoaderThreadError } from './data/loader-thread';
+
+// Callbacks around the fit loop (each a small object with `onEpochEnd`-style methods) and their events.
+export type { EpochEndEvent, RunEndEvent, TrainingCallback, TrainingContext, UpdateEvent, ValidationEvent } from './loop/training-callback';
+export { CheckpointCallback } from './callbacks/checkpoint-callback';
+export { EarlyStopping } from './callbacks/early-stopping';
+export { EmaValidation } from './callbacks/ema-validation';
+export { MetricsLog } from './callbacks/metrics-log';
+export { ProgressCallback } from './callbacks/progress-callback';
+export { TensorBoardCallback } from './callbacks/tensorboard-callback';
+
+// Optimization: AdamW and the learning rate as a pure function of explicit counters.
+export { AdamW } from './optim/adamw';
 export type { AdamWOptions, AdamWState } from './optim/adamw';
 export { learningRateAt } from './optim/lr-schedule';
 export type { LearningRateSchedule, SchedulePosition } from './optim/lr-schedule';
-export { WeightEma } from './optim/weight-ema';
-export type { WeightEmaOptions } from './optim/weight-ema';
-export { createClassifier, inferActorTable, inferProbabilities, loadClassifier, networkOf, pairsToTable } from './replica/classifier';
-export type { Classifier } from './replica/classifier';
-export { ClassifierReplica, createReplica, REPLICA_METRICS } from './replica/classifier-replica';
-export type { ClassifierReplicaOptions } from './replica/classifier-replica';
+
+// The experiment folder: its paths, config.json, finding and resuming experiments.
+export {
+  configDifferences,
+  datasetIdentitySchema,
+  defaultExperimentName,
+  evaluationResultFiles,
+  experimentConfigFileSchema,
+  experimentPaths,
+  experimentToResume,
+  findExperiment,
+  listExperiments,
+  readExperimentConfig,
+  trainingConfigHash,
+  writeExperimentConfig,
+} from './experiment';
+export type { DatasetIdentity, EvaluationResultFiles, EvaluationSplit, ExperimentConfigFile, ExperimentPaths } from './experiment';
+
+// Run artifacts with schemas: metrics.jsonl records, the training state, skipped-videos.json.
+export { accuraciesSchema, epochRecordSchema, lossTermsSchema, parseEpochRecords, validationResultSchema } from './epoch-record';
+export type { Accuracies, EpochRecord, LossTerms, ValidationResult } from './epoch-record';
+export { epochAccumulatorSchema, trainingStateSchema } from './training-state';
+export type { EpochAccumulator, TrainingState } from './training-state';
+export { readSkippedVideos, skippedVideoSchema, skippedVideosFileSchema } from './skipped-videos';
+
+// Checkpoints: the manifest schema and the typed error for a missing or bad checkpoint.
 export { CheckpointError } from './checkpoint/checkpoint-error';
-export { CheckpointStore, checkpointManifestSchema, readCheckpointDir } from './checkpoint/checkpoint-store';
-export type { CheckpointFiles, CheckpointManifest } from './checkpoint/checkpoint-store';
-export { checkpointFiles, packTrainerState, readTrainerCheckpoint, unpackTrainerState } from './checkpoint/trainer-checkpoint';
-export type { TrainerCheckpoint } from './checkpoint/trainer-checkpoint';
-export * from './epoch-record';
-export * from './training-state';
-export * from './experiment';
-export * from './evaluation';
-export { chooseWorkers, classifierReplicaModule, runTraining, TrainingError } from './train-run';
-export type { ScalarSink, TrainingProgress, TrainingRunOptions, TrainingRunResult } from './train-run';
-export { checkpointConfig, evaluateExperiment, inProcessPredictor, loadCheckpointModel } from './evaluate-experiment';
+export { checkpointManifestSchema } from './checkpoint/checkpoint-store';
+export type { CheckpointManifest } from './checkpoint/checkpoint-store';
+
+// Evaluation: a checkpoint on a split (results/ files), the test-time input of one video, metrics.json's settings.
+export { checkpointConfig, evaluateExperiment, loadCheckpointModel } from './evaluate-experiment';
 export type { EvaluateExperimentOptions, ExperimentEvaluation } from './evaluate-experiment';
-export { EventFileWriter, eventFileName } from './tensorboard/event-file-writer';
+export { croppedBatch, decodeVideo, testTimeInput } from './evaluation';
+export type { DecodedClip, DecodeOptions, TestCrops, VideoPrediction } from './evaluation';
+export { evaluationSettingsSchema } from './evaluation-settings';
+export type { EvaluationSettings } from './evaluation-settings';
+
+// Inference: a loaded classifier, its probabilities, and predictions for any video file.
+export { networkOf } from './replica/classifier';
+export { loadClassifier } from './inference/load-classifier';
+export type { Classifier } from './inference/load-classifier';
+export { inferActorTable, inferProbabilities } from './inference/infer-probabilities';
+export { VideoFilePredictor } from './inference/video-file-predictor';
+export type {
+  ActionProbability,
+  PairPrediction,
+  PredictorSettings,
+  VideoFilePrediction,
+  VideoFilePredictorOptions,
+} from './inference/video-file-predictor';
+
+// TensorBoard event files: written during training, read back as scalars.
+export { EventFileWriter } from './tensorboard/event-file-writer';
 export type { EventFileWriterOptions } from './tensorboard/event-file-writer';
-export { readEventFile } from './tensorboard/read-event-file';
-export { EventFileError } from './tensorboard/event-file-error';
-export { crc32c, maskedCrc32c } from './tensorboard/masked-crc32c';
-export { decodeEvent, encodeEvent, EVENT_FILE_VERSION } from './tensorboard/event-proto';
-export type { SummaryValue, TensorBoardEvent } from './tensorboard/event-proto';
-export { ProgressReporter } from './progress/progress-reporter';
-export type { BatchProgress, ProgressMode, ProgressReporterOptions, ProgressStream } from './progress/progress-reporter';
+export { readEventDir, readEventFile } from './tensorboard/read-event-file';
 export type { DecodeTfRecordsOptions } from './tensorboard/tfrecord';
-/** Secondary surface for tests and benches (this and other projects): the tiny synthetic dataset and a fast config. */
-export * as trainingFixtures from './testing/tiny-experiment';
-export { readEventDir } from './tensorboard/read-event-file';
+export { EventFileError } from './tensorboard/event-file-error';
 export { SessionStatus } from './tensorboard/event-proto';
-export type { SessionLog } from './tensorboard/event-proto';
+export type { SessionLog, SummaryValue, TensorBoardEvent } from './tensorboard/event-proto';
 export { tensorBoardScalars } from './tensorboard/tensorboard-scalars';
 export type { ScalarPoint, TensorBoardLoader, TensorBoardScalarsOptions } from './tensorboard/tensorboard-scalars';
+
+// Progress: the terminal progress bar / log lines of training and evaluation.
+export { ProgressReporter } from './progress/progress-reporter';
+export type { BatchProgress, ProgressMode, ProgressReporterOptions, ProgressStream } from './progress/progress-reporter';

@@ -9,6 +9,7 @@ import { experimentPaths } from './experiment';
 import { makeTinyDataset, tinyConfig } from './testing/tiny-experiment';
 import { readEventFile } from './tensorboard/read-event-file';
 import { EventFileWriter } from './tensorboard/event-file-writer';
+import type { TrainingCallback } from './loop/training-callback';
 import { runTraining, type TrainingRunResult } from './train-run';
 
 let root: string;
@@ -29,10 +30,15 @@ interface Run {
   warnings: string[];
 }
 
-async function train(config: A2dConfig, name: string, options: { resume?: boolean; force?: boolean; abortAfter?: string; scalars?: boolean } = {}): Promise<Run> {
+/** `interruptAfterEpoch`: a callback interrupts the run at the end of that (1-based) epoch, so it stops in the next. */
+async function train(config: A2dConfig, name: string, options: { resume?: boolean; force?: boolean; interruptAfterEpoch?: number; scalars?: boolean } = {}): Promise<Run> {
   const logs: string[] = [];
   const warnings: string[] = [];
-  const controller = new AbortController();
+  const interrupter: TrainingCallback = {
+    onEpochEnd: (context, end) => {
+      if (end.record.epoch === options.interruptAfterEpoch) context.interrupt();
+    },
+  };
   const result = await runTraining({
     config,
     name,
@@ -40,12 +46,9 @@ async function train(config: A2dConfig, name: string, options: { resume?: boolea
     engine,
     resume: options.resume ?? false,
     force: options.force ?? false,
-    log: (line) => {
-      logs.push(line);
-      if (options.abortAfter && line.startsWith(options.abortAfter)) controller.abort();
-    },
+    log: (line) => logs.push(line),
     warn: (line) => warnings.push(line),
-    signal: controller.signal,
+    callbacks: [interrupter],
     ...(options.scalars ? { scalars: (dir: string) => new EventFileWriter(dir) } : {}),
   });
   return { result, logs, warnings };
@@ -118,7 +121,7 @@ describe('runTraining', () => {
   it('resumes exactly: 4 epochs in one go == interrupted mid-epoch 3 and resumed; a corrupt checkpoint falls back', async () => {
     const config = tinyConfig(root, experiments);
     const straight = await train(config, 'straight');
-    const cut = await train(config, 'cut', { abortAfter: 'epoch 2/4' });
+    const cut = await train(config, 'cut', { interruptAfterEpoch: 2 });
     expect(cut.result.interrupted).toBe(true);
     expect(cut.logs.join('\n')).toMatch(/interrupted: saved a resumable checkpoint at epoch 3/);
     // A copy whose newest checkpoint is corrupted: the resume must use epoch-2 and still end identical.
@@ -173,7 +176,7 @@ describe('runTraining', () => {
       train: { epochs: 6, optimizer: { lr: 1e-12 }, schedule: { kind: 'constant' }, earlyStopping: { patience: 1 }, ema: { enabled: false } },
     });
     // Interrupted early in epoch 2 and resumed: the videos found broken before the interruption stay listed.
-    const first = await train(config, 'broken-and-flat', { abortAfter: 'epoch 1/6' });
+    const first = await train(config, 'broken-and-flat', { interruptAfterEpoch: 1 });
     expect(first.result.interrupted).toBe(true);
     const skippedBefore = first.result.skippedVideos;
     const { result, logs } = await train(config, 'broken-and-flat', { resume: true });

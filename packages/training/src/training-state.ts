@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { epochRecordSchema } from './epoch-record';
+import { skippedVideosFileSchema } from './skipped-videos';
 
 /** Running sums of the epoch in progress. */
 export const epochAccumulatorSchema = z.object({
@@ -68,7 +69,7 @@ export const trainingStateSchema = z.object({
   /** The run is over (all epochs, or early stopping); resuming it has nothing left to do. */
   finished: z.boolean(),
   stopReason: z.string().nullable(),
-  skippedVideos: z.array(z.object({ videoId: z.string(), file: z.string(), reason: z.string() })),
+  skippedVideos: skippedVideosFileSchema,
   configHash: z.string(),
   workers: z.number().int().positive(),
 });

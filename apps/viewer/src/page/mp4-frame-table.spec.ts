@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { videoFixtures } from '@a2d/ingest';
+import { videoFixtures } from '@a2d/ingest/testing';
 import { readMp4FrameTable, seekTimeOf, VideoFileError } from './mp4-frame-table';
 
 let dir: string;

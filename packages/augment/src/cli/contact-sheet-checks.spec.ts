@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Rng, runCommandLine, type CommandIo } from '@a2d/core';
 import { describeWithTinyFilesystem } from '@a2d/core/testing';
-import { toolFixtures, videoFixtures } from '@a2d/ingest';
+import { toolFixtures, videoFixtures } from '@a2d/ingest/testing';
 import { runContactSheetCommand } from './contact-sheet';
 
 // Before decoding anything, augment:contact-sheet checks ffmpeg/ffprobe and its --out path: each problem is one line

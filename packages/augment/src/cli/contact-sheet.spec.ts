@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ConfigError, DatasetError, Rng } from '@a2d/core';
-import { videoFixtures } from '@a2d/ingest';
+import { videoFixtures } from '@a2d/ingest/testing';
 import { runContactSheetCommand } from './contact-sheet';
 
 describe('augment:contact-sheet', () => {

@@ -24,18 +24,17 @@ import { checkFfmpegTools, ClipSource, readVideoset, splitDataset } from '@a2d/i
 import { buildTrainTransform } from '../clip-pipelines';
 import { renderContactSheet, type ContactSheetRow } from '../contact-sheet';
 
-const USAGE =
-  'usage: augment:contact-sheet [--data.root=<dir> | --root=<dir>] [--out=<file.png>] [--clips=<n>] [--seed=<n>] ' +
-  '[--config=<file.json>] [--<config.path>=<value>]';
-
 /** The flags this command takes besides config paths (`--seed` and `--root` are config aliases). */
 const COMMAND_LINE = {
+  name: 'augment:contact-sheet',
+  summary: 'draws a few train clips as decoded and after the train transform, one row each, into a PNG: what the model is fed',
   flags: z.object({
-    out: stringFlag().default('contact-sheet.png'),
+    out: stringFlag().default('contact-sheet.png').describe('the PNG written').meta({ placeholder: 'file.png' }),
     clips: numberFlag()
       .pipe(z.number().int({ message: 'expected a whole number' }).min(1, { message: 'expected at least 1' }).max(64, { message: 'expected at most 64' }))
-      .default(6),
-    config: stringFlag().optional(),
+      .default(6)
+      .describe('train clips drawn (1-64)'),
+    config: stringFlag().optional().describe('JSON config file: over the defaults, under A2D_* variables and the command line').meta({ placeholder: 'file.json' }),
   }),
   aliases: { root: 'data.root', seed: 'seed' },
 };
@@ -56,7 +55,7 @@ export async function runContactSheetCommand(
   env: NodeJS.ProcessEnv,
   print: (line: string) => void,
 ): Promise<ContactSheetSummary> {
-  const { overrides, flags: options } = parseCommandLine(argv, COMMAND_LINE);
+  const { overrides, flags: options } = parseCommandLine(argv, COMMAND_LINE, { env });
   const config = loadConfig(a2dConfigSchema, { file: options.config, env, overrides });
   const { data } = config;
   // Before any video: a folder in the way of --out, or a broken or too-old ffmpeg/ffprobe (which would make every
@@ -103,7 +102,7 @@ export async function runContactSheetCommand(
 }
 
 if (require.main === module) {
-  void runCommandLine('augment:contact-sheet', USAGE, async () => {
+  void runCommandLine(COMMAND_LINE, async () => {
     await runContactSheetCommand(process.argv.slice(2), process.env, (line) => console.log(line));
   });
 }

@@ -19,7 +19,7 @@ export const augmentConfigSchema = z.strictObject({
       enabled: z.boolean().default(true),
       /**
        * Fraction of the frame area kept. Default [0.85, 1]: at the default run's short CPU budget the model underfits,
-       * and milder crops trained better (README, Accuracy); long runs and real A2D want more (e.g. [0.4, 1]).
+       * and milder crops trained better (docs/accuracy.md); long runs and real A2D want more (e.g. [0.4, 1]).
        */
       scale: range(0.85, 1),
       /** Aspect ratio range of the crop. */
@@ -40,8 +40,8 @@ export const augmentConfigSchema = z.strictObject({
   flipProb: z.number().min(0).max(1).default(0.5),
   /**
    * Color jitter: factors drawn uniformly from [1 - x, 1 + x] (hue: shift in [-x, x] turns). Off by default (prob 0):
-   * in the synthetic set colour tells the actor, and at the default budget jitter only slowed learning (README,
-   * Accuracy); the strengths below apply when `prob` is raised (torchvision-like 0.8 for real A2D).
+   * in the synthetic set colour tells the actor, and at the default budget jitter only slowed learning
+   * (docs/accuracy.md); the strengths below apply when `prob` is raised (torchvision-like 0.8 for real A2D).
    */
   colorJitter: z
     .strictObject({
@@ -57,7 +57,7 @@ export const augmentConfigSchema = z.strictObject({
   /** Random erasing (a rectangle filled with noise, the same on every frame). */
   randomErasing: z
     .strictObject({
-      /** Off by default: the default budget underfits (README, Accuracy); 0.25 is the usual value for long runs. */
+      /** Off by default: the default budget underfits (docs/accuracy.md); 0.25 is the usual value for long runs. */
       prob: z.number().min(0).max(1).default(0),
       area: range(0.02, 0.2),
       ratio: range(0.3, 3.3),

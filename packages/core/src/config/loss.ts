@@ -29,7 +29,7 @@ export const frequencyWeightingSchema = z.strictObject({
 export const lossConfigSchema = z.strictObject({
   /** Per-head classification loss: cross-entropy or focal loss (Lin et al. 2017). */
   kind: z.enum(['ce', 'focal']).default('ce'),
-  /** Label smoothing epsilon for both heads: targets become (1 - eps) * target + eps / classes. Default 0 (the default budget underfits; README, Accuracy). */
+  /** Label smoothing epsilon for both heads: targets become (1 - eps) * target + eps / classes. Default 0 (the default budget underfits; docs/accuracy.md). */
   labelSmoothing: z.number().min(0).lt(1).default(0),
   focal: z
     .strictObject({

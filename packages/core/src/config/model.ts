@@ -27,7 +27,7 @@ export type BackboneName = z.infer<typeof backboneNameSchema>;
  * `scheduled` is scheduled sampling (Bengio et al. 2015): per clip, the prediction replaces the ground truth
  * with a probability that rises from 0 at the start of training to `finalPredictionProb` at the end. The default is
  * `ground-truth` (teacher forcing): at the default budget it had the best mean test accuracy over 3 seeds, ahead of
- * scheduled sampling by about 2 points, inside the seed spread (README, Accuracy).
+ * scheduled sampling by about 2 points, inside the seed spread (docs/accuracy.md).
  */
 export const conditioningConfigSchema = z.strictObject({
   mode: z.enum(['ground-truth', 'predicted', 'scheduled']).default('ground-truth'),
@@ -109,7 +109,7 @@ export const modelConfigSchema = z
     mlpRatio: z.number().positive().default(2),
     /**
      * Dropout on token and head features. The three regularisers here default to 0: the default run's short CPU
-     * budget underfits (train accuracy below validation), and without them it learned faster (README, Accuracy).
+     * budget underfits (train accuracy below validation), and without them it learned faster (docs/accuracy.md).
      */
     dropout: z.number().min(0).lt(1).default(0),
     /** Dropout on attention probabilities. */

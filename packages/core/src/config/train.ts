@@ -5,7 +5,7 @@ import { z } from 'zod';
 export const optimizerConfigSchema = z.strictObject({
   /** Only AdamW is implemented (tfjs has none; ours is in @a2d/training). */
   kind: z.literal('adamw').default('adamw'),
-  /** Peak learning rate (reached at the end of warmup); 2e-3 trained the default model better than 1e-3 (README, Accuracy). */
+  /** Peak learning rate (reached at the end of warmup); 2e-3 trained the default model better than 1e-3 (docs/accuracy.md). */
   lr: z.number().positive().finite().default(2e-3),
   /** Decoupled weight decay; never applied to biases, norm parameters, embeddings' bias or 1-D weights. */
   weightDecay: z.number().min(0).finite().default(0.01),
@@ -48,7 +48,7 @@ export const emaConfigSchema = z.strictObject({
 export const trainConfigSchema = z.strictObject({
   /**
    * 24 fit the default run (generation included) in about 12 minutes on 2 cores on the `native` backend, where 12
-   * fit before it (README, Quick start); over 3 seeds they scored 11.7 points more test combined than 12 (Accuracy).
+   * fit before it; over 3 seeds they scored 11.7 points more test combined than 12 (docs/accuracy.md).
    */
   epochs: z.number().int().positive().default(24),
   optimizer: optimizerConfigSchema.prefault({}),

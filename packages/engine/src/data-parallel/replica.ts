@@ -2,7 +2,7 @@
  * The contract between a data-parallel trainer and the model it trains: a module that builds one
  * replica (the same weights in every worker), and tensors as plain arrays that cross threads.
  */
-import type { tf } from '../index';
+import type * as tf from '@tensorflow/tfjs';
 
 /**
  * A tensor as typed array + shape: what crosses between threads. `values` may be bytes (`Uint8Array`, e.g. raw

@@ -8,7 +8,8 @@
  */
 import path from 'node:path';
 import { Rng } from '@a2d/core';
-import { batchNormTraining, tf } from '../index';
+import * as tf from '@tensorflow/tfjs';
+import { batchNormTraining } from '../batch-norm-training';
 import type { BatchPayload, Replica, ReplicaSpec, ReplicaState, TensorPayload } from '../data-parallel/replica';
 import { ReplicaOptimizer } from './replica-optimizer';
 

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { Rng } from '@a2d/core';
-import { tf } from '../index';
+import * as tf from '@tensorflow/tfjs';
 import { loadNativeAddon } from '../native/native-addon';
 import { wasmKernelConfig } from '../wasm/training-kernels';
 import type { BatchPayload, Replica, ReplicaSpec } from '../data-parallel/replica';

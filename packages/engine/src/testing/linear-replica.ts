@@ -11,7 +11,7 @@
 import path from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import { Rng } from '@a2d/core';
-import { tf } from '../index';
+import * as tf from '@tensorflow/tfjs';
 import type { BatchPayload, Replica, ReplicaSpec, ReplicaState, TensorPayload } from '../data-parallel/replica';
 import { ReplicaOptimizer, type ReplicaOptimizerKind } from './replica-optimizer';
 

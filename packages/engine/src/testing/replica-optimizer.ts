@@ -2,7 +2,7 @@
  * Spec and bench support: SGD or Adam written against the replica contract, i.e. the learning rate and the
  * 1-based step number come with every update, and the slots (Adam's moments) are named arrays for `getState`.
  */
-import { tf } from '../index';
+import * as tf from '@tensorflow/tfjs';
 import type { TensorPayload } from '../data-parallel/replica';
 
 /** Which update rule. */

@@ -84,7 +84,7 @@ describe('ingest:stats', () => {
     expect(result.stderr.trim().split('\n')).toEqual([
       'ingest:stats: invalid configuration (command line):',
       '  --rot: unknown option (did you mean --root?)',
-      expect.stringMatching(/^usage: ingest:stats /),
+      expect.stringMatching(/^usage: npx nx run ingest:stats \[options\] /),
     ]);
   });
 });

@@ -13,11 +13,15 @@ import { computeStatistics, formatStatistics } from '../statistics';
 
 /** Missing clip ids shown in the report (all are in the JSON). */
 const MISSING_IDS_SHOWN = 5;
-const USAGE = 'usage: ingest:stats [--root=<dir> | --data.root=<dir>] [--json=<out.json>] [--config=<file.json>] [--<config.path>=<value>]';
 
 /** The flags besides config paths; `--root` is an alias of `--data.root`. */
 const COMMAND_LINE = {
-  flags: z.object({ json: stringFlag().optional(), config: stringFlag().optional() }),
+  name: 'ingest:stats',
+  summary: 'reads the videoset, splits it as training would, prints per-class counts per split and the clips missing on disk',
+  flags: z.object({
+    json: stringFlag().optional().describe('also write the statistics as JSON to this file').meta({ placeholder: 'out.json' }),
+    config: stringFlag().optional().describe('JSON config file: over the defaults, under A2D_* variables and the command line').meta({ placeholder: 'file.json' }),
+  }),
   aliases: { root: 'data.root' },
 };
 
@@ -36,7 +40,7 @@ export async function runStatsCommand(
   env: NodeJS.ProcessEnv,
   print: (text: string) => void,
 ): Promise<void> {
-  const { overrides, flags } = parseCommandLine(argv, COMMAND_LINE);
+  const { overrides, flags } = parseCommandLine(argv, COMMAND_LINE, { env });
   const { config: configFile, json: jsonOut } = flags;
   // A folder in the way of --json is one line before the report, not after it.
   if (jsonOut) checkOutputPath(jsonOut, 'file');
@@ -59,5 +63,5 @@ export async function runStatsCommand(
 }
 
 if (require.main === module) {
-  void runCommandLine('ingest:stats', USAGE, () => runStatsCommand(process.argv.slice(2), process.env, (text) => process.stdout.write(text)));
+  void runCommandLine(COMMAND_LINE, () => runStatsCommand(process.argv.slice(2), process.env, (text) => process.stdout.write(text)));
 }

@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { decodeLabel, type Rng } from '@a2d/core';
-import { createRawVideoEncoder } from '../ffmpeg';
+import { createRawVideoEncoder } from '../ffmpeg/index';
 import { clipPath, type Usage, type VideoRecord } from '../records';
 
 const run = promisify(execFile);

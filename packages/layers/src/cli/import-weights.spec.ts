@@ -30,6 +30,28 @@ function run(from: string, out: string): Promise<void> {
   return runImportWeightsCommand([`--from=${from}`, '--backbone=resnet18', `--out=${out}`, '--backend=cpu'], () => undefined);
 }
 
+describe('layers:import-weights: the backend by the config rules (A2D_ENGINE__BACKEND < --backend / --engine.backend)', () => {
+  const args = (dir: string) => [`--from=${path.join(dir, 'absent.safetensors')}`, '--backbone=resnet18', `--out=${path.join(dir, 'out')}`];
+
+  it('takes the backend from the environment, the command line over it, and names a bad one with its source', async () => {
+    const dir = tempDir();
+    // Each run goes on to the missing --from, after the engine is set up on the backend it resolved.
+    await expect(runImportWeightsCommand(args(dir), () => undefined, { A2D_ENGINE__BACKEND: 'wasm' })).rejects.toThrow(/cannot read: ENOENT/);
+    expect(tf.getBackend()).toBe('wasm');
+    await expect(runImportWeightsCommand([...args(dir), '--backend=cpu'], () => undefined, { A2D_ENGINE__BACKEND: 'wasm' })).rejects.toThrow(/cannot read: ENOENT/);
+    expect(tf.getBackend()).toBe('cpu');
+    await expect(runImportWeightsCommand(args(dir), () => undefined, { A2D_ENGINE__BACKEND: 'gpu9' })).rejects.toThrow(/invalid configuration \(environment \(A2D_ENGINE__BACKEND\)\):\n {2}engine\.backend: /);
+    await expect(runImportWeightsCommand([...args(dir), '--engine.backend=gpu9'], () => undefined, {})).rejects.toThrow(/invalid configuration \(command line\):\n {2}engine\.backend: /);
+    expect(existsSync(path.join(dir, 'out'))).toBe(false);
+  });
+
+  it('refuses other config keys, naming the flags to use', async () => {
+    await expect(runImportWeightsCommand([...args(tempDir()), '--model.backbone=resnet18'], () => undefined, {})).rejects.toThrow(
+      '--model.backbone: not a config key of layers:import-weights; it takes engine.backend; the architecture is --backbone=<name>, the source --from=<file>',
+    );
+  });
+});
+
 describe('layers:import-weights: an unusable --out or --from is one typed error naming the path', () => {
   it('refuses an --out that is an existing file (and leaves the file alone)', async () => {
     const dir = tempDir();

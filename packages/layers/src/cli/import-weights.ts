@@ -1,5 +1,6 @@
 /**
  * `npx nx run layers:import-weights --from=<file> --backbone=<name> --out=<dir> [--force] [--backend=wasm|cpu|...]`
+ * (the backend also from `--engine.backend` or `A2D_ENGINE__BACKEND`)
  * Converts torchvision ResNet weights (a state_dict as .safetensors, from tools/pretrained/export_torchvision.py)
  * or Keras EfficientNet weights (.h5 / .weights.h5) into a pretrained folder for `--model.pretrained=<dir>`,
  * and prints what was loaded, missing, mismatched and unused. A partial load is refused unless --force; a poisoned
@@ -7,22 +8,26 @@
  * always are, as one line naming the path (and the tensor), before anything is written.
  */
 import { z } from 'zod';
-import { backboneNameSchema, booleanFlag, engineBackendSchema, parseCommandLine, runCommandLine, stringFlag } from '@a2d/core';
+import { a2dConfigSchema, backboneNameSchema, booleanFlag, loadConfig, parseCommandLine, runCommandLine, stringFlag } from '@a2d/core';
 import { initEngine } from '@a2d/engine';
 import { importBackboneWeights, type ImportWeightsResult } from '../pretrained/import-weights';
 
-const USAGE =
-  'usage: layers:import-weights --from=<weights.safetensors | keras.h5> --backbone=<resnet18|resnet34|resnet50|resnet101|efficientnet-b0..b4> --out=<dir> [--force] [--backend=auto|wasm|cpu]';
-
+/**
+ * The one config key is the engine's backend (`--backend`, `A2D_ENGINE__BACKEND`); the architecture is `--backbone`,
+ * the one the weights are for, not the model config's.
+ */
 const COMMAND_LINE = {
+  name: 'layers:import-weights',
+  summary: 'converts torchvision ResNet (.safetensors) or Keras EfficientNet (.h5) weights into a pretrained folder for --model.pretrained=<dir>',
   flags: z.object({
-    from: stringFlag(),
-    backbone: backboneNameSchema,
-    out: stringFlag(),
-    force: booleanFlag().default(false),
-    backend: engineBackendSchema.default('auto'),
+    from: stringFlag().describe('the weights file: a state_dict as .safetensors (tools/pretrained/export_torchvision.py) or Keras .h5 / .weights.h5').meta({ placeholder: 'file' }),
+    backbone: backboneNameSchema.describe('the architecture the weights are for'),
+    out: stringFlag().describe('the pretrained folder to create (must not exist, or be empty)').meta({ placeholder: 'dir' }),
+    force: booleanFlag().default(false).describe('write a partial import (missing or mismatched weights keep random values)'),
   }),
-  configOverrides: false,
+  aliases: { backend: 'engine.backend' },
+  configKeys: ['engine.backend'],
+  configHint: 'the architecture is --backbone=<name>, the source --from=<file>',
 };
 
 /** The report as printed (one block; lists are cut to their first entries, the manifest has them all). */
@@ -44,14 +49,15 @@ export function formatImportReport({ out, manifest, report }: ImportWeightsResul
   return `${lines.join('\n')}\n`;
 }
 
-/** Runs the command with the given arguments; `print` receives the report. */
-export async function runImportWeightsCommand(argv: readonly string[], print: (text: string) => void): Promise<void> {
-  const { flags } = parseCommandLine(argv, COMMAND_LINE);
-  await initEngine({ backend: flags.backend, log: () => undefined });
+/** Runs the command with the given arguments and environment (`A2D_ENGINE__BACKEND`); `print` receives the report. */
+export async function runImportWeightsCommand(argv: readonly string[], print: (text: string) => void, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const { flags, overrides } = parseCommandLine(argv, COMMAND_LINE, { env });
+  const { engine } = loadConfig(a2dConfigSchema, { env, overrides });
+  await initEngine({ backend: engine.backend, log: () => undefined });
   const result = await importBackboneWeights({ from: flags.from, backbone: flags.backbone, out: flags.out, force: flags.force });
   print(formatImportReport(result));
 }
 
 if (require.main === module) {
-  void runCommandLine('layers:import-weights', USAGE, () => runImportWeightsCommand(process.argv.slice(2), (text) => process.stdout.write(text)));
+  void runCommandLine(COMMAND_LINE, () => runImportWeightsCommand(process.argv.slice(2), (text) => process.stdout.write(text)));
 }

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { runCommandLine, type CommandIo } from '@a2d/core';
 import { describeWithTinyFilesystem } from '@a2d/core/testing';
-import { toolFixtures } from '@a2d/ingest';
+import { toolFixtures } from '@a2d/ingest/testing';
 import { runGenerateCommand } from './generate';
 
 // synth:generate checks its --out folder and ffmpeg/ffprobe before the first clip: each problem is one line naming

@@ -23,7 +23,7 @@ describe('synth:generate command line', () => {
     [['--seed=-1'], /--seed: .*got -1/],
     [['--workers=two'], /--workers: expected a number/],
     [['--sizes=tiny'], /--sizes: unknown option \(did you mean --size\?\)/],
-    [['--data.root=x'], /--data\.root: unknown option/],
+    [['--data.root=x'], /--data\.root: synth:generate takes no config keys; use --out=<dir> for the dataset folder/],
     [['tiny'], /tiny: unexpected argument/],
   ])('rejects %j as a command-line ConfigError naming the flag', (argv, message) => {
     let error: unknown;

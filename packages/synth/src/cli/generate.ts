@@ -4,27 +4,36 @@
  * Progress goes to stderr; Ctrl-C removes the partial clips in flight and leaves the finished ones.
  */
 import { z } from 'zod';
-import { checkOutputPath, ConfigError, flagName, numberFlag, parseCommandLine, runCommandLine, stringFlag } from '@a2d/core';
+import { checkOutputPath, ConfigError, describeValueType, flagName, numberFlag, parseCommandLine, runCommandLine, stringFlag } from '@a2d/core';
 import { checkFfmpegTools } from '@a2d/ingest';
 import { DATASET_SIZES } from '../dataset-size';
 import { generateDataset, type GenerateProgress, type GenerateSummary } from '../generate-dataset';
-import { parseGenerateOptions, type GenerateOptions } from '../generate-options';
+import { generateOptionsSchema, parseGenerateOptions, type GenerateOptions } from '../generate-options';
 
-const USAGE =
-  'usage: npx nx run synth:generate --size=<tiny|small|medium|full> --difficulty=<easy|hard> --out=<dir> --seed=<n> [--workers=<n>]';
+/** What the help says of an option (what it is, its values, its default), read from `generateOptionsSchema`. */
+function option(key: keyof typeof generateOptionsSchema.shape, what: string): { description: string; placeholder?: string } {
+  const schema = generateOptionsSchema.shape[key];
+  const type = describeValueType(schema);
+  const choices = type.includes('|');
+  const values = choices || type === 'string' ? '' : `: ${type}`;
+  return { description: `${what}${values} (default: ${String(schema.parse(undefined))})`, ...(choices ? { placeholder: type } : {}) };
+}
 
 /** Flag syntax only; `parseGenerateOptions` checks the values (sizes, ranges) and fills the defaults. */
 const COMMAND_LINE = {
+  name: 'synth:generate',
+  summary: 'writes a synthetic A2D dataset (videoset.csv + clips320H/*.mp4), resuming where a previous run stopped',
   flags: z.object({
-    size: stringFlag().optional(),
-    difficulty: stringFlag().optional(),
+    size: stringFlag().optional().meta(option('size', 'dataset size preset')),
+    difficulty: stringFlag().optional().meta(option('difficulty', 'how much confusion the scenes hold')),
     // A path stays a string even when it looks like a number.
-    out: stringFlag().optional(),
-    seed: numberFlag().optional(),
-    workers: numberFlag().optional(),
+    out: stringFlag().optional().meta({ ...option('out', 'the dataset folder'), placeholder: 'dir' }),
+    seed: numberFlag().optional().meta(option('seed', 'seed of everything random (same seed, same dataset)')),
+    workers: numberFlag().optional().meta(option('workers', 'clips encoded in parallel')),
   }),
-  // The generator has no config tree: `--a.b=1` is an unknown option, not an override.
+  // The generator has no config tree: `--a.b=1` is refused with the flags to use, not taken as an override.
   configOverrides: false,
+  configHint: 'use --out=<dir> for the dataset folder (what the trainer calls data.root) and --seed=<n> for its seed',
 };
 
 /** Parses the command line into validated generation options; every problem is named as `--flag: message`. */
@@ -90,7 +99,7 @@ if (require.main === module) {
     controller.abort();
   };
   process.once('SIGINT', onInterrupt);
-  void runCommandLine('synth:generate', USAGE, async () => {
+  void runCommandLine(COMMAND_LINE, async () => {
     try {
       await runGenerateCommand(process.argv.slice(2), (line) => console.error(line), controller.signal);
     } finally {

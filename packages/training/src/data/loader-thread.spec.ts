@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { a2dConfigSchema, A2dError, Rng, type A2dConfig } from '@a2d/core';
 import { clipBatchToFloat } from '@a2d/augment';
-import { videoFixtures, type Batch, type VideoRecord } from '@a2d/ingest';
+import type { Batch, VideoRecord } from '@a2d/ingest';
+import { videoFixtures } from '@a2d/ingest/testing';
 import { openBatchSources, type BatchSources } from './batch-sources';
 import { LoaderThreadError, type BatchSource, type LoaderSpec } from './loader-thread';
 

@@ -3,7 +3,7 @@
  * and frame-cache reads, CRC checks, augmentation, and optionally the float conversion) run on their own thread and
  * hand finished batches over (buffers transferred, not copied), so the model's thread only computes. On 2 cores
  * this overlaps the data path with the model: `evaluator:test` on the native backend went from 111-119 clips/s
- * with the loader on the model's thread to the figures in docs/benchmarks (README table).
+ * with the loader on the model's thread to the figures in docs/benchmarks.md.
  *
  * Same batches as an in-thread `DataLoader` with the same options (the order and every draw depend only on the
  * seed, epoch and video), the same warnings (forwarded to the logger), the same `skipped` list, and the same

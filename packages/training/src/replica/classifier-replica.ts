@@ -16,7 +16,9 @@ import { applyPretrainedBackbone, getRandomStreams, OneStepModel, PAIR_CLASSES, 
 import { crossEntropy, focalLoss, TwoStepLoss, type TwoStepClassCounts } from '@a2d/losses';
 import { AdamW } from '../optim/adamw';
 import { WeightEma } from '../optim/weight-ema';
-import { createClassifier, inferProbabilities, networkOf, type Classifier } from './classifier';
+import { inferProbabilities } from '../inference/infer-probabilities';
+import type { Classifier } from '../inference/load-classifier';
+import { createClassifier, networkOf } from './classifier';
 
 /** What a worker needs to build the replica (structured-cloneable). */
 export interface ClassifierReplicaOptions {

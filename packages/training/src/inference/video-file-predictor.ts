@@ -19,16 +19,11 @@ import {
   type VideoActionName,
 } from '@a2d/core';
 import { checkFfmpegTools, clipPath, DataLoader, videoFileRecord } from '@a2d/ingest';
-import {
-  CheckpointError,
-  checkpointConfig,
-  experimentPaths,
-  inProcessPredictor,
-  loadCheckpointModel,
-  predictVideos,
-  testTimeInput,
-  type Classifier,
-} from '@a2d/training';
+import { CheckpointError } from '../checkpoint/checkpoint-error';
+import { checkpointConfig, inProcessPredictor, loadCheckpointModel } from '../evaluate-experiment';
+import { predictVideos, testTimeInput } from '../evaluation';
+import { experimentPaths } from '../experiment';
+import type { Classifier } from './load-classifier';
 
 /** Which checkpoint of which experiment to predict with. */
 export interface VideoFilePredictorOptions {
@@ -124,7 +119,7 @@ export class VideoFilePredictor {
   static async open(options: VideoFilePredictorOptions): Promise<VideoFilePredictor> {
     // Before any file: a broken or too-old ffmpeg/ffprobe would fail every one alike; this stops with one line.
     await checkFfmpegTools();
-    const checkpointDir = options.checkpoint ?? path.join(experimentPaths(path.dirname(options.experimentDir), path.basename(options.experimentDir)).checkpoints, 'best');
+    const checkpointDir = options.checkpoint ?? experimentPaths(path.dirname(options.experimentDir), path.basename(options.experimentDir)).bestCheckpoint;
     if (!existsSync(checkpointDir)) throw new CheckpointError(checkpointDir, 'not found (train first, or pass --checkpoint=<folder>)');
     const config = checkpointConfig(checkpointDir, options.experimentDir);
     const model = await loadCheckpointModel(checkpointDir, options.ema ?? false);

@@ -1,7 +1,8 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { FfmpegToolsError, toolFixtures } from '@a2d/ingest';
+import { FfmpegToolsError } from '@a2d/ingest';
+import { toolFixtures } from '@a2d/ingest/testing';
 import { VideoFilePredictor } from './video-file-predictor';
 
 describe('VideoFilePredictor.open', () => {

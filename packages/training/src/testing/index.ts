@@ -1,0 +1,7 @@
+/**
+ * `@a2d/training/testing`: fixtures for specs and benches only (this package's and other projects'). Never
+ * exported by `@a2d/training`'s index, so production code and bundles never see them.
+ */
+
+/** The tiny synthetic dataset, a small fast config on it, and a trained tiny experiment (`makeTinyDataset`, ...). */
+export * as trainingFixtures from './tiny-experiment';

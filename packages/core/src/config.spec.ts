@@ -37,6 +37,14 @@ describe('config', () => {
     expect(config.seed).toBe(9);
   });
 
+  it('keeps an environment value as text where the key takes text, and reads JSON where it fits', () => {
+    const config = loadConfig(a2dConfigSchema, { env: { A2D_DATA__ROOT: '2024', A2D_DATA__SAMPLING__NUM_FRAMES: '4', A2D_EXPERIMENT__DIR: 'true' } });
+    expect(config.data.root).toBe('2024');
+    expect(config.data.sampling.numFrames).toBe(4);
+    expect(config.experiment.dir).toBe('true');
+    expect(() => loadConfig(a2dConfigSchema, { env: { A2D_DATA__SAMPLING__NUM_FRAMES: 'four' } })).toThrow(/data\.sampling\.numFrames/);
+  });
+
   it('reports an unreadable or malformed config file by name', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'a2d-config-'));
     const file = path.join(dir, 'bad.json');

@@ -115,6 +115,8 @@ export interface EnvOverride {
   /** The config path it sets, e.g. `['data', 'valFraction']`. */
   path: string[];
   value: unknown;
+  /** The variable's text as set (`value` is its JSON reading where it parses). */
+  text: string;
 }
 
 /**
@@ -133,7 +135,7 @@ export function envOverrideList(env: NodeJS.ProcessEnv, prefix = 'A2D_'): EnvOve
       .split('__')
       .map((part) => part.toLowerCase().replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase()))
       .filter(Boolean);
-    if (path.length > 0) out.push({ variable, path, value: parseScalar(value) });
+    if (path.length > 0) out.push({ variable, path, value: parseScalar(value), text: value });
   }
   return out;
 }
@@ -285,6 +287,25 @@ function sourcesOf(layers: readonly ConfigLayer[], path: readonly string[]): Val
   return [];
 }
 
+/** The schema of the value at `path` in an object schema tree (through defaults, optionals and prefaults). */
+function schemaAt(schema: z.ZodType, path: readonly string[]): z.ZodType | undefined {
+  let node: z.ZodType | undefined = schema;
+  for (const key of path) {
+    while (node && !(node instanceof z.ZodObject) && 'innerType' in node._zod.def) node = node._zod.def.innerType as z.ZodType;
+    if (!(node instanceof z.ZodObject)) return undefined;
+    node = (node.shape as Record<string, z.ZodType>)[key];
+  }
+  return node;
+}
+
+/** `value` (the JSON reading of `text`), or `text` itself where the key takes text and the reading would not fit. */
+function textWhereExpected(schema: z.ZodType, path: readonly string[], value: unknown, text: string): unknown {
+  if (typeof value === 'string') return value;
+  const at = schemaAt(schema, path);
+  if (at && !at.safeParse(value).success && at.safeParse(text).success) return text;
+  return value;
+}
+
 /**
  * Resolves a config: schema defaults < base (a resumed run's saved config) < file < environment < command line; validated once at the end. A problem
  * is reported with the source its value came from: the file's path, `environment (A2D_...)` or `command line`
@@ -297,7 +318,8 @@ export function loadConfig<S extends z.ZodType>(schema: S, sources: ConfigSource
   if (sources.env) {
     const list = envOverrideList(sources.env);
     const tree: ConfigTree = {};
-    for (const { path, value } of list) setPath(tree, path.join('.'), value);
+    // As on the command line: JSON where it parses, but text where the key takes text (`A2D_DATA__ROOT=2024`).
+    for (const { path, value, text } of list) setPath(tree, path.join('.'), textWhereExpected(schema, path, value, text));
     layers.push({ name: 'environment', rank: 1, tree, variables: new Map(list.map(({ path, variable }) => [path.join('.'), variable])) });
   }
   if (sources.overrides) layers.push({ name: 'command line', rank: 2, tree: sources.overrides });

@@ -78,17 +78,23 @@ function oneHotActions(actions: number[]): tf.Tensor2D {
   return tf.oneHot(tf.tensor1d(actions, 'int32'), NUM_ACTIONS).toFloat() as tf.Tensor2D;
 }
 
-/** Share of frames whose map maximum lies inside the square (the pointing game). */
+/**
+ * Pixels the map maximum may lie outside the square and still count as a hit: half a cell of the 4x4 feature map.
+ * The pointing game allows such a margin for the map's coarse resolution (Zhang et al. 2016: 15 px); here the peak
+ * of a bottom or right square sits on the neighbouring cell, whose receptive field covers the square too.
+ */
+const POINTING_TOLERANCE = 8;
+
+/** Share of frames whose map maximum lies inside the square, give or take `POINTING_TOLERANCE` (the pointing game). */
 function pointingHits(explanation: ClassExplanation, corner: number): number {
   const [frames, height, width] = explanation.mapShape;
   const [top, left] = corners[corner];
+  const near = (value: number, start: number) => value >= start - POINTING_TOLERANCE && value < start + square + POINTING_TOLERANCE;
   let hits = 0;
   for (let t = 0; t < frames; t++) {
     let best = t * height * width;
     for (let i = best; i < (t + 1) * height * width; i++) if (explanation.maps[i] > explanation.maps[best]) best = i;
-    const y = Math.floor((best % (height * width)) / width);
-    const x = best % width;
-    if (y >= top && y < top + square && x >= left && x < left + square) hits++;
+    if (near(Math.floor((best % (height * width)) / width), top) && near(best % width, left)) hits++;
   }
   return hits / frames;
 }

@@ -65,7 +65,6 @@ export interface OneStepExplanationOptions {
 
 /** One head of a functional model and how to feed it. */
 interface HeadGraph {
-  model: tf.LayersModel;
   /** The clip input, fed [1, T, S, S, 3]. */
   framesInput: tf.SymbolicTensor;
   /** Further inputs and their values (step 2's conditioning one-hot). */
@@ -178,7 +177,6 @@ export function explainTwoStepClip(model: TwoStepModel, frames: tf.Tensor4D, opt
     const clip = tf.expandDims(frames, 0);
     const noCondition = tf.zeros([1, NUM_ACTIONS]);
     const actionHead: HeadGraph = {
-      model: full,
       framesInput,
       // Step 1 does not read the conditioning; the input is fed only because the graph has it.
       extraFeeds: [[conditionInput, noCondition]],
@@ -203,7 +201,6 @@ export function explainOneStepClip(model: OneStepModel, frames: tf.Tensor4D, opt
   checkClass('pair', options.pair, NUM_PAIRS);
   const network = model.network;
   const head: HeadGraph = {
-    model: network,
     framesInput: inputNamed(network, TWO_STEP_NAMES.framesInput),
     extraFeeds: [],
     logits: network.outputs[0],

@@ -33,6 +33,7 @@ const CASES: HelpCase[] = [
   { file: 'apps/evaluator/src/test-target.ts', name: 'evaluator:test', flags: ['--experiment-name=<name>', '--mode=<test>'], config: [['data.sampling.testViews', SAVED]] },
   { file: 'apps/evaluator/src/score.ts', name: 'evaluator:score', flags: ['--predictions=<file.csv>', '--out=<dir>'], config: 'none' },
   { file: 'apps/evaluator/src/predict.ts', name: 'evaluator:predict', flags: ['--video=<file>', '--json', '--crops=<1|3>'], config: [['data.sampling.testCrops', "(the checkpoint's saved config)"], ['engine.backend', 'auto']] },
+  { file: 'apps/evaluator/src/explain.ts', name: 'evaluator:explain', flags: ['--video=<file>', '--out=<dir>', '--ema'], config: [['engine.backend', 'auto'], ['experiment.dir', 'experiments']] },
   { file: 'apps/evaluator/bench/test-bench.ts', name: 'evaluator:bench', flags: ['--backends=<a,b>', '--rounds=<n>'], config: [['experiment.dir', 'experiments']] },
   { file: 'apps/reporter/src/plots.ts', name: 'reporter:plots', flags: ['--experiment-name=<name>', '--compare=<name>'], config: [['experiment.dir', 'experiments'], ['data.root', SAVED]] },
   { file: 'apps/viewer/src/serve.ts', name: 'viewer:serve', flags: ['--port=<n>', '--host=<value>', '--ema'], config: [['experiment.dir', 'experiments']] },

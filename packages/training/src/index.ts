@@ -72,6 +72,7 @@ export type {
   ActionProbability,
   PairPrediction,
   PredictorSettings,
+  VideoFileClip,
   VideoFilePrediction,
   VideoFilePredictorOptions,
 } from './inference/video-file-predictor';

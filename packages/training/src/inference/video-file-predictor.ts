@@ -15,13 +15,15 @@ import {
   VideoDecodeError,
   type A2dConfig,
   type ActorName,
+  type Clip,
   type DataConfig,
   type VideoActionName,
 } from '@a2d/core';
+import { ClipBatchConverter } from '@a2d/augment';
 import { checkFfmpegTools, clipPath, DataLoader, videoFileRecord } from '@a2d/ingest';
 import { CheckpointError } from '../checkpoint/checkpoint-error';
 import { checkpointConfig, inProcessPredictor, loadCheckpointModel } from '../evaluate-experiment';
-import { predictVideos, testTimeInput } from '../evaluation';
+import { croppedBatch, predictVideos, testTimeInput } from '../evaluation';
 import { experimentPaths } from '../experiment';
 import type { Classifier } from './load-classifier';
 
@@ -79,6 +81,21 @@ export interface VideoFilePrediction {
   warnings: string[];
   /** Wall time of this file: probe, decode, inference, decoding. */
   milliseconds: number;
+}
+
+/** One file's first clip as `VideoFilePredictor.predict` feeds it to the model (see `VideoFilePredictor.firstClip`). */
+export interface VideoFileClip {
+  file: string;
+  /** The id the loader used (the file name without `.mp4`). */
+  videoId: string;
+  /** The clip's pixels [T, S, S, 3] after the test-time crop, before normalisation. */
+  pixels: Clip;
+  /** The same clip normalised as the model reads it, row-major [T, S, S, 3]. */
+  normalised: Float32Array;
+  /** Shape of `normalised`: [T, S, S, 3]. */
+  shape: [number, number, number, 3];
+  /** The predictor's model (still owned by the predictor: do not dispose it). */
+  model: Classifier;
 }
 
 /** What a predictor runs (for the printed header and `--json`). */
@@ -192,6 +209,47 @@ export class VideoFilePredictor {
       warnings,
       milliseconds: performance.now() - started,
     };
+  }
+
+  /**
+   * The first view of `file` (with 3 crops, its first crop), sampled, decoded, cropped and normalised exactly as
+   * `predict` does (the same loader settings); a missing, non-video or undecodable file is a `VideoDecodeError`.
+   */
+  async firstClip(file: string): Promise<VideoFileClip> {
+    const slot = path.join(this.workDir, String(this.filesSeen++));
+    try {
+      const source = await videoFileRecord(file, { linkDir: path.join(slot, 'link') });
+      const { config } = this;
+      // The loader settings of `predictIn`.
+      const data: DataConfig = {
+        ...config.data,
+        root: source.root,
+        clipsDir: source.clipsDir,
+        sampling: { ...config.data.sampling, testViews: this.settings.views },
+        decode: { ...config.data.decode, cacheDir: config.data.decode.cacheDir === '' ? '' : path.join(slot, 'frame-cache') },
+      };
+      const input = testTimeInput(config.augment, this.settings.crops);
+      const loader = new DataLoader({ records: [source.record], data, temporal: config.augment.temporal, mode: 'test', seed: config.seed, transform: input.transform, logger: { warn: () => undefined } });
+      let first: { frames: Uint8Array; shape: [number, number, number, number, 3]; floats?: Float32Array } | undefined;
+      for await (const batch of loader.batches(0)) {
+        first = input.crops ? croppedBatch(batch.frames, batch.shape, input.crops, 0) : batch;
+        break;
+      }
+      if (!first) throw new VideoDecodeError(file, loader.skipped[0]?.reason ?? 'could not be decoded');
+      const [, numFrames, height, width] = first.shape;
+      const clipValues = numFrames * height * width * 3;
+      const floats = first.floats ?? new ClipBatchConverter(this.model.config.inputNormalization).convert(first.frames, first.shape);
+      return {
+        file,
+        videoId: source.record.videoId,
+        pixels: { data: first.frames.slice(0, clipValues), numFrames, height, width },
+        normalised: floats.slice(0, clipValues),
+        shape: [numFrames, height, width, 3],
+        model: this.model,
+      };
+    } finally {
+      await rm(slot, { recursive: true, force: true });
+    }
   }
 
   /** Frees the model and removes the temporary links and frame caches. */

@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { VideoDecodeError } from '@a2d/core';
-import { processGone, readPid, waitUntilGone, withEnv, writeHangingTool } from '../testing/fake-tools';
+import { killedAfterAll, processGone, readPid, waitUntilGone, withEnv, writeHangingTool } from '../testing/fake-tools';
 import { readFrameNumbers, writeColorSecondsVideo, writePatternVideo, writeRotatedCopy } from '../testing/make-videos';
 import { decodeFrames, decodeFramesBatch, NoFramesDecodedError, selectExpression } from './decode';
 import { probeVideo } from './probe';
@@ -97,16 +97,7 @@ describe('decodeFrames', () => {
 });
 
 describe('child processes: time limit, process group, settling on exit', () => {
-  const cleanup: number[] = [];
-  afterAll(() => {
-    for (const pid of cleanup) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone already
-      }
-    }
-  });
+  const cleanup = killedAfterAll();
 
   it('decodeFrames settles on the exit of a wrapper whose helper keeps the pipes open, killing its group', async () => {
     const hung = writeHangingTool(path.join(dir, 'hung-ffmpeg.sh'), { escape: true });

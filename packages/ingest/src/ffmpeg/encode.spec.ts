@@ -2,7 +2,7 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import os from 'node:os';
 import path from 'node:path';
 import { VideoEncodeError } from '@a2d/core';
-import { processGone, readPid, waitUntilGone, withEnv, writeHangingTool } from '../testing/fake-tools';
+import { killedAfterAll, processGone, readPid, waitUntilGone, withEnv, writeHangingTool } from '../testing/fake-tools';
 import { frameNumberPattern, readFrameNumbers, writePatternVideo } from '../testing/make-videos';
 import { decodeFrames } from './decode';
 import { createRawVideoEncoder, encodeRawVideos, encoderArguments } from './encode';
@@ -194,16 +194,7 @@ describe('encoder command (described through fluent-ffmpeg, run by startTool)', 
 });
 
 describe('encoder child processes: time limit, process group, settling on exit', () => {
-  const cleanup: number[] = [];
-  afterAll(() => {
-    for (const pid of cleanup) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone already
-      }
-    }
-  });
+  const cleanup = killedAfterAll();
   const frames = (count: number) => Array.from({ length: count }, (_, i) => frameNumberPattern(i, 16, 16));
   const options = (timeoutSeconds?: number) => ({ width: 16, height: 16, fps: 10, timeoutSeconds });
 

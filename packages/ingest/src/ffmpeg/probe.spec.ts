@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Rng, VideoDecodeError } from '@a2d/core';
-import { readPid, waitUntilGone, withEnv, writeHangingTool } from '../testing/fake-tools';
+import { killedAfterAll, readPid, waitUntilGone, withEnv, writeHangingTool } from '../testing/fake-tools';
 import {
   readFrameNumbers,
   writeAudioOnlyMp4,
@@ -22,16 +22,7 @@ beforeAll(async () => {
 });
 
 describe('child processes: time limit, process group, settling on exit', () => {
-  const cleanup: number[] = [];
-  afterAll(() => {
-    for (const pid of cleanup) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone already
-      }
-    }
-  });
+  const cleanup = killedAfterAll();
 
   it('probeVideo times out a hung ffprobe and kills its whole process group', async () => {
     const hung = writeHangingTool(path.join(dir, 'hung-ffprobe.sh'));

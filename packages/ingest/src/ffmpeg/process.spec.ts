@@ -1,7 +1,7 @@
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { readPid, waitUntilGone, withEnv, writeHangingTool } from '../testing/fake-tools';
+import { killedAfterAll, readPid, waitUntilGone, withEnv, writeHangingTool } from '../testing/fake-tools';
 import { exitError, exitSummary, FfmpegTimeout, ffmpegReason, runToolForOutput, startTool } from './process';
 import { FfmpegToolsError } from './tools-error';
 
@@ -16,16 +16,7 @@ function script(name: string, body: string): string {
 }
 
 describe('startTool', () => {
-  const cleanup: number[] = [];
-  afterAll(() => {
-    for (const pid of cleanup) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone already
-      }
-    }
-  });
+  const cleanup = killedAfterAll();
 
   it('runs the tool as the leader of its own process group and reports its exit, stdout, stdin and stderr', async () => {
     // Field 5 of /proc/<pid>/stat is the process group: the child leads its own when it equals its pid.

@@ -120,3 +120,21 @@ export async function withEnv<T>(vars: Readonly<Record<string, string | undefine
     apply(previous);
   }
 }
+
+/**
+ * Pids a describe block's tests leave behind on failure (hung fake tools and their helpers), killed after the block:
+ * call at describe level, `push` each pid a test starts.
+ */
+export function killedAfterAll(): number[] {
+  const pids: number[] = [];
+  afterAll(() => {
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone already
+      }
+    }
+  });
+  return pids;
+}

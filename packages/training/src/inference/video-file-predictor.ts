@@ -164,8 +164,12 @@ export class VideoFilePredictor {
     }
   }
 
-  private async predictIn(file: string, slot: string): Promise<VideoFilePrediction> {
-    const started = performance.now();
+  /**
+   * A test-mode loader of `file` alone with the experiment's settings: the evaluator's frames come through the
+   * frame cache (the dense set, then views snapped onto it), so these must too, in a fresh folder per file (entries
+   * are keyed by video id); no cache when training used none.
+   */
+  private async fileLoader(file: string, slot: string, warnings: string[]): Promise<{ source: Awaited<ReturnType<typeof videoFileRecord>>; loader: DataLoader; input: ReturnType<typeof testTimeInput> }> {
     const source = await videoFileRecord(file, { linkDir: path.join(slot, 'link') });
     const { config } = this;
     const data: DataConfig = {
@@ -173,11 +177,8 @@ export class VideoFilePredictor {
       root: source.root,
       clipsDir: source.clipsDir,
       sampling: { ...config.data.sampling, testViews: this.settings.views },
-      // The evaluator's frames come through the frame cache (the dense set, then views snapped onto it), so these
-      // must too; a fresh folder per file, since entries are keyed by video id. No cache when training used none.
       decode: { ...config.data.decode, cacheDir: config.data.decode.cacheDir === '' ? '' : path.join(slot, 'frame-cache') },
     };
-    const warnings: string[] = [];
     const input = testTimeInput(config.augment, this.settings.crops);
     const loader = new DataLoader({
       records: [source.record],
@@ -189,6 +190,13 @@ export class VideoFilePredictor {
       // The loader names the file it read (a link for files not named `*.mp4`); show the name the user gave.
       logger: { warn: (line) => warnings.push(line.split(clipPath(source.root, source.clipsDir, source.record.videoId)).join(file)) },
     });
+    return { source, loader, input };
+  }
+
+  private async predictIn(file: string, slot: string): Promise<VideoFilePrediction> {
+    const started = performance.now();
+    const warnings: string[] = [];
+    const { source, loader, input } = await this.fileLoader(file, slot, warnings);
     const [video] = await predictVideos(loader, inProcessPredictor(this.model), { normalization: this.model.config.inputNormalization, topK: this.settings.constrainedTopK, kind: this.settings.modelKind, crops: input.crops });
     if (!video) throw new VideoDecodeError(file, loader.skipped[0]?.reason ?? 'could not be decoded');
     const { actionProbs, actorTable } = video;
@@ -218,18 +226,7 @@ export class VideoFilePredictor {
   async firstClip(file: string): Promise<VideoFileClip> {
     const slot = path.join(this.workDir, String(this.filesSeen++));
     try {
-      const source = await videoFileRecord(file, { linkDir: path.join(slot, 'link') });
-      const { config } = this;
-      // The loader settings of `predictIn`.
-      const data: DataConfig = {
-        ...config.data,
-        root: source.root,
-        clipsDir: source.clipsDir,
-        sampling: { ...config.data.sampling, testViews: this.settings.views },
-        decode: { ...config.data.decode, cacheDir: config.data.decode.cacheDir === '' ? '' : path.join(slot, 'frame-cache') },
-      };
-      const input = testTimeInput(config.augment, this.settings.crops);
-      const loader = new DataLoader({ records: [source.record], data, temporal: config.augment.temporal, mode: 'test', seed: config.seed, transform: input.transform, logger: { warn: () => undefined } });
+      const { source, loader, input } = await this.fileLoader(file, slot, []);
       let first: { frames: Uint8Array; shape: [number, number, number, number, 3]; floats?: Float32Array } | undefined;
       for await (const batch of loader.batches(0)) {
         first = input.crops ? croppedBatch(batch.frames, batch.shape, input.crops, 0) : batch;

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { CommandConfigKey, CommandLineSpec } from './command-line';
 import { envVariableName, parseConfig, type ConfigTree } from './config/load';
 import { a2dConfigSchema } from './config/root';
+import { schemaAtPath, unwrapSchema } from './config/schema-keys';
 
 type Schema = z.core.$ZodType;
 
@@ -16,21 +17,6 @@ export function nxHelpNote(name: string): string {
   return `through Nx: \`npx nx run ${name} --help\` is Nx's own help; \`npx nx run ${name} -- --help\` prints this one`;
 }
 
-/** The schema inside default/optional/readonly wrappers (`nullable` is kept: it is part of the type). */
-function unwrap(schema: Schema): Schema {
-  if (
-    schema instanceof z.core.$ZodDefault ||
-    schema instanceof z.core.$ZodPrefault ||
-    schema instanceof z.core.$ZodOptional ||
-    schema instanceof z.core.$ZodNonOptional ||
-    schema instanceof z.core.$ZodReadonly ||
-    schema instanceof z.core.$ZodCatch
-  ) {
-    return unwrap(schema._zod.def.innerType);
-  }
-  if (schema instanceof z.core.$ZodLazy) return unwrap(schema._zod.def.getter());
-  return schema;
-}
 
 /** The schema whose values a pipe hands on: its output, unless that is a transform (then what it reads). */
 function pipeTarget(schema: z.core.$ZodPipe): Schema {
@@ -73,7 +59,7 @@ function formatNumber(schema: z.core.$ZodNumber): string {
 
 /** A value type as the help shows it: `integer >= 1`, `number 0..0.9`, `segment|consecutive`, `[number, number]`. */
 export function describeValueType(schema: Schema): string {
-  const node = unwrap(schema);
+  const node = unwrapSchema(schema);
   if (node instanceof z.core.$ZodNullable) return `${describeValueType(node._zod.def.innerType)}|null`;
   if (node instanceof z.core.$ZodPipe) return describeValueType(pipeTarget(node));
   if (node instanceof z.core.$ZodNumber) return formatNumber(node);
@@ -103,7 +89,7 @@ function isSwitch(schema: z.ZodType): boolean {
 function placeholderOf(schema: Schema): string {
   const given = metaOf(schema).placeholder;
   if (given) return given;
-  const node = unwrap(schema);
+  const node = unwrapSchema(schema);
   if (node instanceof z.core.$ZodNullable) return placeholderOf(node._zod.def.innerType);
   if (node instanceof z.core.$ZodPipe) return placeholderOf(pipeTarget(node));
   if (node instanceof z.core.$ZodArray) return placeholderOf(node._zod.def.element);
@@ -128,18 +114,12 @@ function kebab(key: string): string {
 
 /** The schema of the config value at `path` (dotted), where the path runs through objects only. */
 export function configValueSchema(path: string, schema: Schema = a2dConfigSchema): Schema | undefined {
-  let node: Schema | undefined = schema;
-  for (const key of path.split('.')) {
-    const inner: Schema | undefined = node && unwrap(node);
-    if (!(inner instanceof z.core.$ZodObject)) return undefined;
-    node = (inner._zod.def.shape as Record<string, Schema>)[key];
-  }
-  return node;
+  return schemaAtPath(schema, path.split('.'));
 }
 
 /** Every leaf of the config tree (a value that is not an object of keys), as a dotted path with its schema. */
 function configLeaves(schema: Schema, prefix: string[] = []): { path: string; schema: Schema }[] {
-  const node = unwrap(schema);
+  const node = unwrapSchema(schema);
   if (!(node instanceof z.core.$ZodObject)) return [{ path: prefix.join('.'), schema }];
   return Object.entries(node._zod.def.shape as Record<string, Schema>).flatMap(([key, child]) => configLeaves(child, [...prefix, key]));
 }
@@ -225,7 +205,7 @@ export function formatCommandHelp(spec: CommandLineSpec<z.ZodObject>): string {
     const { description = '' } = metaOf(schema);
     const fallback = schema.safeParse(undefined);
     const shown = fallback.success && fallback.data !== undefined && !(isSwitch(schema) && fallback.data === false) ? `(default: ${formatDefault(fallback.data)})` : '';
-    const repeatable = unwrap(schema) instanceof z.core.$ZodPipe && schema.safeParse(['a', 'b']).success ? '(repeatable)' : '';
+    const repeatable = unwrapSchema(schema) instanceof z.core.$ZodPipe && schema.safeParse(['a', 'b']).success ? '(repeatable)' : '';
     const { syntax, choices } = flagSyntax(key, schema);
     const note = [choices ? `(one of ${choices})` : '', required.has(key) ? '(required)' : '', repeatable, shown].filter(Boolean).join(' ');
     return [syntax, [description, note].filter(Boolean).join(' ')];

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError } from '../errors';
-import { knownConfigKeys, suggestConfigKey } from './schema-keys';
+import { knownConfigKeys, schemaAtPath, suggestConfigKey } from './schema-keys';
 
 /** A JSON-like nested object. */
 export type ConfigTree = { [key: string]: unknown };
@@ -287,22 +287,11 @@ function sourcesOf(layers: readonly ConfigLayer[], path: readonly string[]): Val
   return [];
 }
 
-/** The schema of the value at `path` in an object schema tree (through defaults, optionals and prefaults). */
-function schemaAt(schema: z.ZodType, path: readonly string[]): z.ZodType | undefined {
-  let node: z.ZodType | undefined = schema;
-  for (const key of path) {
-    while (node && !(node instanceof z.ZodObject) && 'innerType' in node._zod.def) node = node._zod.def.innerType as z.ZodType;
-    if (!(node instanceof z.ZodObject)) return undefined;
-    node = (node.shape as Record<string, z.ZodType>)[key];
-  }
-  return node;
-}
-
 /** `value` (the JSON reading of `text`), or `text` itself where the key takes text and the reading would not fit. */
 function textWhereExpected(schema: z.ZodType, path: readonly string[], value: unknown, text: string): unknown {
   if (typeof value === 'string') return value;
-  const at = schemaAt(schema, path);
-  if (at && !at.safeParse(value).success && at.safeParse(text).success) return text;
+  const at = schemaAtPath(schema, path);
+  if (at && !z.safeParse(at, value).success && z.safeParse(at, text).success) return text;
   return value;
 }
 

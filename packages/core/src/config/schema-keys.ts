@@ -7,6 +7,33 @@ import { editDistance, isLikelyTypo } from '../closest-name';
 
 type Schema = z.core.$ZodType;
 
+/** The schema inside default/optional/readonly wrappers (`nullable` is kept: it is part of the type). */
+export function unwrapSchema(schema: Schema): Schema {
+  if (
+    schema instanceof z.core.$ZodDefault ||
+    schema instanceof z.core.$ZodPrefault ||
+    schema instanceof z.core.$ZodOptional ||
+    schema instanceof z.core.$ZodNonOptional ||
+    schema instanceof z.core.$ZodReadonly ||
+    schema instanceof z.core.$ZodCatch
+  ) {
+    return unwrapSchema(schema._zod.def.innerType);
+  }
+  if (schema instanceof z.core.$ZodLazy) return unwrapSchema(schema._zod.def.getter());
+  return schema;
+}
+
+/** The schema of the value at `path` in a tree of object schemas (undefined where the path leaves the objects). */
+export function schemaAtPath(schema: Schema, path: readonly string[]): Schema | undefined {
+  let node: Schema | undefined = schema;
+  for (const key of path) {
+    const inner: Schema | undefined = node && unwrapSchema(node);
+    if (!(inner instanceof z.core.$ZodObject)) return undefined;
+    node = (inner._zod.def.shape as Record<string, Schema>)[key];
+  }
+  return node;
+}
+
 /** The schemas a value at this level is checked against, looking through defaults, optionals, pipes and unions. */
 function alternatives(schema: Schema, seen: Set<Schema> = new Set()): Schema[] {
   if (seen.has(schema)) return [];

@@ -7,9 +7,10 @@
  */
 import { z } from 'zod';
 import { A2dError, ConfigError } from './errors';
-import { envOverrideList, parseScalar, setPath, tokenizeArgs, type ConfigTree } from './config/load';
+import { configValueFromText, envOverrideList, setPath, tokenizeArgs, type ConfigTree } from './config/load';
+import { a2dConfigSchema } from './config/root';
 import { closestName } from './closest-name';
-import { configValueSchema, formatCommandHelp, formatCommandUsage } from './command-help';
+import { formatCommandHelp, formatCommandUsage } from './command-help';
 import { findFlagsDroppedByNx, readProcessArgv, type ProcessArgvReader } from './nx-dropped-args';
 
 /** `--experiment-name` (or the spec's `--experiment_name`) -> `experimentName`. */
@@ -95,17 +96,6 @@ function takesConfigKey(keys: readonly CommandConfigKey[], configPath: string): 
   });
 }
 
-/**
- * A config value typed on the command line: JSON where it parses (numbers, booleans, arrays), but kept as text
- * where the key takes text and the JSON reading would not fit it (`--root=2024` is the folder `2024`).
- */
-function parseConfigValue(configPath: string, text: string): unknown {
-  const value = parseScalar(text);
-  if (typeof value === 'string') return value;
-  const schema = configValueSchema(configPath);
-  if (schema && !z.safeParse(schema, value).success && z.safeParse(schema, text).success) return text;
-  return value;
-}
 
 /** Why a dotted config path is refused, naming the keys the command does take (or that it takes none). */
 function refusedConfigPath<S extends z.ZodObject>(spec: CommandLineSpec<S>, configPath: string): string {
@@ -176,7 +166,7 @@ export function parseCommandLine<S extends z.ZodObject>(argv: readonly string[],
       problems.push({ path: `--${name}`, message: refusedConfigPath(spec, configPath) });
     } else if (configPath) {
       note(`config:${configPath}`, typed);
-      setPath(overrides, configPath, value === true ? true : parseConfigValue(configPath, value));
+      setPath(overrides, configPath, value === true ? true : configValueFromText(a2dConfigSchema, configPath.split('.'), value));
     } else if (key in spec.flags.shape) {
       if (!acceptsList(spec.flags.shape[key] as z.ZodType)) note(`flag:${key}`, typed);
       const previous = raw[key];

@@ -287,8 +287,16 @@ function sourcesOf(layers: readonly ConfigLayer[], path: readonly string[]): Val
   return [];
 }
 
+/**
+ * A typed config value (command line or environment): its JSON reading where it parses (numbers, booleans,
+ * arrays), but `text` itself where the key takes text and the reading would not fit (`2024` as a folder name).
+ */
+export function configValueFromText(schema: z.core.$ZodType, path: readonly string[], text: string): unknown {
+  return textWhereExpected(schema, path, parseScalar(text), text);
+}
+
 /** `value` (the JSON reading of `text`), or `text` itself where the key takes text and the reading would not fit. */
-function textWhereExpected(schema: z.ZodType, path: readonly string[], value: unknown, text: string): unknown {
+function textWhereExpected(schema: z.core.$ZodType, path: readonly string[], value: unknown, text: string): unknown {
   if (typeof value === 'string') return value;
   const at = schemaAtPath(schema, path);
   if (at && !z.safeParse(at, value).success && z.safeParse(at, text).success) return text;

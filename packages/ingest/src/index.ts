@@ -62,7 +62,7 @@ export type {
 // Clips and batches: one record's sampled frames (through the cache), and the shuffling batch loader.
 export { ClipSource } from './clip-source';
 export type { ClipSourceOptions, LoadedClip } from './clip-source';
-export { AllVideosFailedError, DataLoader } from './loader';
+export { AllVideosFailedError, DataLoader, videosPerBatchOf } from './loader';
 export type { Batch, ClipTransform, DataLoaderLogger, DataLoaderOptions, SkippedVideo } from './loader';
 
 // Files outside a dataset: any video file as a one-video dataset, and which listed clips exist on disk.

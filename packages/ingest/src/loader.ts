@@ -111,6 +111,16 @@ interface VideoItem {
 
 type ClipOutcome = { clip: Clip } | { error: VideoDecodeError };
 
+/** Clips per video in one epoch of a loader of `data` in `mode`: the test views, or 1 in training. */
+export function viewsPerVideoOf(data: DataConfig, mode: SamplingMode): number {
+  return mode === 'test' ? data.sampling.testViews : 1;
+}
+
+/** Videos per batch of such a loader: in test mode, whole videos whose views fit in `batchSize` (at least one). */
+export function videosPerBatchOf(data: DataConfig, mode: SamplingMode): number {
+  return Math.max(1, Math.floor(data.loader.batchSize / viewsPerVideoOf(data, mode)));
+}
+
 /** Async batches of clips with bounded prefetch, parallel decoding, deterministic order and skip-and-count. */
 export class DataLoader {
   /** Videos that failed to decode (each listed once, in the order they failed). */
@@ -138,12 +148,12 @@ export class DataLoader {
 
   /** Clips per video in one epoch (test views, or 1 in training). */
   get viewsPerVideo(): number {
-    return this.options.mode === 'test' ? this.options.data.sampling.testViews : 1;
+    return viewsPerVideoOf(this.options.data, this.options.mode);
   }
 
   /** Videos per batch: in test mode, whole videos whose views fit in `batchSize` (at least one). */
   get videosPerBatch(): number {
-    return Math.max(1, Math.floor(this.options.data.loader.batchSize / this.viewsPerVideo));
+    return videosPerBatchOf(this.options.data, this.options.mode);
   }
 
   /** Video order of an epoch: shuffled by (seed, epoch) in training, as given at test time. */

@@ -14,7 +14,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { A2dError } from '@a2d/core';
-import type { SkippedVideo } from '@a2d/ingest';
+import { videosPerBatchOf, type SkippedVideo } from '@a2d/ingest';
 import type { LoaderReply, LoaderRequest, LoaderSpec, LoaderThreadBootstrap, SerializedError, ThreadBatch } from './loader-thread-protocol';
 
 export type { LoaderSpec, LoaderTransformSpec, ThreadBatch } from './loader-thread-protocol';
@@ -115,11 +115,10 @@ export class LoaderThread {
   loader(name: string): BatchSource {
     const spec = this.specs.get(name);
     if (!spec) throw new RangeError(`LoaderThread: no loader named ${name} (have ${[...this.specs.keys()].join(', ')})`);
-    const views = spec.mode === 'test' ? spec.data.sampling.testViews : 1;
     const skipped = this.skippedByLoader.get(name) as SkippedVideo[];
     return {
       skipped,
-      videosPerBatch: Math.max(1, Math.floor(spec.data.loader.batchSize / views)),
+      videosPerBatch: videosPerBatchOf(spec.data, spec.mode),
       batches: (epoch = 0, startPosition = 0) => this.iterate(name, spec, epoch, startPosition),
     };
   }

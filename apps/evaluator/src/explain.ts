@@ -8,14 +8,20 @@
  * each step's map overlaid, one row per step, frame importance as a bar under each frame); `--out` defaults to
  * `<experiment>/explanations`. A file that cannot be read gets one error line; the others are still explained,
  * and the exit code is 1.
+ *
+ * `npx nx run evaluator:explain --experiment-name=<name> --split=test [--limit=N] [--strips=all|errors|none]
+ * [--out=<dir>] [--root=<dataset dir>]` explains the split's clips instead (`explainSplit` of `@a2d/training`):
+ * the pointing game of each step against the dataset's annotated actor boxes, the sanity checks, and strips;
+ * writes `<out>/summary.json` and `<out>/strips/` (`--out` defaults to `<experiment>/explanations/<split>`).
  */
 import path from 'node:path';
 import { z } from 'zod';
-import { renderContactSheet } from '@a2d/augment';
-import { A2dError, a2dConfigSchema, ACTORS, checkOutputPath, listFlag, loadConfig, parseCommandLine, runCommandLine, stringFlag, VIDEO_ACTIONS, writeFileAtomic, type Clip } from '@a2d/core';
+import { overlayHeatmaps, renderContactSheet } from '@a2d/augment';
+import { A2dError, a2dConfigSchema, ACTORS, checkOutputPath, ConfigError, givenConfigPaths, listFlag, loadConfig, numberFlag, parseCommandLine, runCommandLine, stringFlag, VIDEO_ACTIONS, writeFileAtomic, type Clip } from '@a2d/core';
 import { initEngine, tf } from '@a2d/engine';
-import { explainClip, ExplanationError, OneStepModel, type ClassExplanation, type TwoStepExplanation } from '@a2d/layers';
-import { VideoFilePredictor, type PredictorSettings, type VideoFileClip } from '@a2d/training';
+import { explainClip, ExplanationError, OneStepModel, type CamMethod, type ClassExplanation, type TwoStepExplanation } from '@a2d/layers';
+import type { PointingSummary } from '@a2d/metrics';
+import { explainSplit, STRIPS_DIR, VideoFilePredictor, type PredictorSettings, type SplitExplanation, type VideoFileClip } from '@a2d/training';
 import { experimentSelectionFlags, findExperiment } from './experiment-folder';
 
 /** evaluator:explain's command line: the experiment, the files, and where the explanations go. */
@@ -26,14 +32,30 @@ export const EXPLAIN_COMMAND_LINE = {
     'and per-frame importance, on the first clip sampled as evaluator:predict does; writes <file>.json and <file>.png per file',
   flags: z.object({
     experimentName: experimentSelectionFlags.experimentName.describe('the experiment: a folder of experiment.dir').meta({ placeholder: 'name' }),
-    video: listFlag().describe('a video file to explain').meta({ placeholder: 'file' }),
+    video: listFlag().optional().describe('a video file to explain (or use --split)').meta({ placeholder: 'file' }),
     checkpoint: experimentSelectionFlags.checkpoint.describe('a checkpoint folder to use instead of <experiment>/checkpoints/best').meta({ placeholder: 'dir' }),
     ema: experimentSelectionFlags.ema.describe("use the checkpoint's EMA weights"),
-    out: stringFlag().optional().describe('the folder the explanations are written to (default <experiment>/explanations)').meta({ placeholder: 'dir' }),
+    method: z
+      .enum(['grad-cam', 'hires-cam'], { message: "expected 'grad-cam' or 'hires-cam'" })
+      .default('grad-cam')
+      .describe("the map: Grad-CAM (channel weights = the gradient's spatial mean) or HiResCAM (each location's own gradient)"),
+    split: z
+      .enum(['test', 'val'], { message: "expected 'test' or 'val'" })
+      .optional()
+      .describe("explain the split's clips instead of files: the pointing game against the dataset's annotations, sanity checks, strips"),
+    limit: numberFlag().pipe(z.number().int().positive()).optional().describe("with --split: only the split's first N clips").meta({ placeholder: 'N' }),
+    strips: z
+      .enum(['all', 'errors', 'none'], { message: "expected 'all', 'errors' or 'none'" })
+      .optional()
+      .describe('with --split: which clips get a PNG strip (default: all with --limit, else the clips predicted wrong)'),
+    out: stringFlag()
+      .optional()
+      .describe('the folder the explanations are written to (default <experiment>/explanations, with --split <experiment>/explanations/<split>)')
+      .meta({ placeholder: 'dir' }),
   }),
-  aliases: { experimentsDir: 'experiment.dir', backend: 'engine.backend' },
-  configKeys: ['experiment.dir', 'engine.backend'],
-  configHint: "the videos are the --video=<file> flags (no dataset is read); the model and its other settings are the checkpoint's",
+  aliases: { experimentsDir: 'experiment.dir', backend: 'engine.backend', root: 'data.root' },
+  configKeys: ['experiment.dir', 'engine.backend', { path: 'data.root', defaultFrom: "the experiment's saved config (read with --split only)" }],
+  configHint: "the videos are the --video=<file> flags, or with --split the dataset's; the model and its other settings are the checkpoint's",
 };
 
 /** One step's explanation as written to `<file>.json`. */
@@ -54,6 +76,8 @@ export interface ExplanationJson {
   videoId: string;
   checkpoint: string;
   weights: 'live' | 'ema';
+  /** The map's form. */
+  method: CamMethod;
   /** [T, S, S]: frames, then the map's rows and columns (the model's input size). */
   mapShape: [number, number, number];
   step1: ExplainedStepJson;
@@ -66,8 +90,9 @@ export type ExplainedFile =
   | { ok: true; file: string; action: string; actionProbability: number; actor: string; actorProbability: number; json: string; png: string; pngSize: { width: number; height: number } }
   | { ok: false; file: string; error: string };
 
-/** What `runExplainCommand` did. */
-export interface ExplainOutcome {
+/** What `runExplainCommand` did with `--video` files. */
+export interface FilesExplainOutcome {
+  mode: 'files';
   settings: PredictorSettings;
   /** The folder written to. */
   outDir: string;
@@ -76,15 +101,25 @@ export interface ExplainOutcome {
   exitCode: number;
 }
 
+/** What `runExplainCommand` did with `--split`. */
+export interface SplitExplainOutcome {
+  mode: 'split';
+  outDir: string;
+  summaryFile: string;
+  summary: SplitExplanation;
+  /** 0 when a clip was explained, 1 when every clip was skipped. */
+  exitCode: number;
+}
+
+/** What `runExplainCommand` did. */
+export type ExplainOutcome = FilesExplainOutcome | SplitExplainOutcome;
+
 /** Where `runExplainCommand` reports the backend it chose (default: stderr), and the environment it reads. */
 export interface ExplainCommandOptions {
   log?: (line: string) => void;
   /** Where `A2D_*` config variables are read (default `process.env`). */
   env?: NodeJS.ProcessEnv;
 }
-
-/** Height of the frame-importance bar under each frame, in px. */
-const BAR_HEIGHT = 6;
 
 const round3 = (value: number): number => Math.round(value * 1000) / 1000;
 
@@ -93,42 +128,18 @@ function nestedMaps(step: ClassExplanation): number[][][] {
   return Array.from({ length: time }, (_, t) => Array.from({ length: height }, (_, y) => Array.from(step.maps.subarray((t * height + y) * width, (t * height + y + 1) * width), round3)));
 }
 
-/** A "hot" colour for v in [0, 1]: black, red, yellow, white. */
-function heat(value: number): [number, number, number] {
-  const clamp = (x: number) => Math.max(0, Math.min(1, x)) * 255;
-  return [clamp(3 * value), clamp(3 * value - 1), clamp(3 * value - 2)];
-}
-
-/** The clip's frames with `step`'s maps blended in, each with a frame-importance bar (relative to the clip's largest) below. */
+/** The clip's frames with `step`'s maps blended in, each with a frame-importance bar below. */
 function overlaidClip(pixels: Clip, step: ClassExplanation): Clip {
-  const { numFrames, height, width } = pixels;
-  const outHeight = height + BAR_HEIGHT;
-  const data = new Uint8Array(numFrames * outHeight * width * 3);
-  const peak = Math.max(...step.frameImportance);
-  for (let t = 0; t < numFrames; t++) {
-    for (let y = 0; y < height; y++) {
-      for (let x = 0; x < width; x++) {
-        const source = ((t * height + y) * width + x) * 3;
-        const target = ((t * outHeight + y) * width + x) * 3;
-        const colour = heat(step.maps[(t * height + y) * width + x]);
-        for (let c = 0; c < 3; c++) data[target + c] = Math.round(0.55 * pixels.data[source + c] + 0.45 * colour[c]);
-      }
-    }
-    const filled = peak > 0 ? Math.round((width * step.frameImportance[t]) / peak) : 0;
-    for (let y = height + 1; y < outHeight - 1; y++) {
-      for (let x = 0; x < filled; x++) data.set([80, 200, 255], ((t * outHeight + y) * width + x) * 3);
-    }
-  }
-  return { data, numFrames, height: outHeight, width };
+  return overlayHeatmaps(pixels, step.maps, { frameImportance: step.frameImportance });
 }
 
 /** Explains one file's first clip and writes its JSON and PNG into `outDir`. */
-async function explainFile(clip: VideoFileClip, settings: PredictorSettings, outDir: string): Promise<ExplainedFile & { ok: true }> {
+async function explainFile(clip: VideoFileClip, settings: PredictorSettings, outDir: string, method: CamMethod): Promise<ExplainedFile & { ok: true }> {
   if (clip.model instanceof OneStepModel) throw new ExplanationError('model', 'evaluator:explain explains two-step models; this checkpoint is one-step');
   const frames = tf.tensor4d(clip.normalised, clip.shape);
   let explanation: TwoStepExplanation;
   try {
-    explanation = explainClip(clip.model, frames);
+    explanation = explainClip(clip.model, frames, { method });
   } finally {
     frames.dispose();
   }
@@ -141,6 +152,7 @@ async function explainFile(clip: VideoFileClip, settings: PredictorSettings, out
     videoId: clip.videoId,
     checkpoint: settings.checkpoint,
     weights: settings.weights,
+    method,
     mapShape: action.mapShape,
     step1: { label: actionName, probability: action.probability, maps: nestedMaps(action), frameImportance: action.frameImportance },
     step2: { label: actorName, givenAction: actionName, probability: actor.probability, maps: nestedMaps(actor), frameImportance: actor.frameImportance },
@@ -177,23 +189,96 @@ export function formatExplainedFile(outcome: ExplainedFile): string {
 }
 
 /** Runs the command; `print` receives the output. Command-line, experiment and checkpoint errors propagate. */
+/** A rate with its 95% interval and frame count, e.g. `0.853 [0.829, 0.874] of 843 frames`. */
+function formatRate(summary: PointingSummary): string {
+  if (summary.rate === null || summary.interval95 === null) return 'no frames';
+  const [low, high] = summary.interval95;
+  return `${summary.rate.toFixed(3)} [${low.toFixed(3)}, ${high.toFixed(3)}] of ${summary.frames} frames`;
+}
+
+/** The printed summary of a split's explanation. */
+export function formatSplitExplanation(summary: SplitExplanation, summaryFile: string, seconds: number): string {
+  const lines = [`explained ${summary.clips} of ${summary.clipsInSplit} ${summary.split} clips (${summary.annotatedClips} with annotations, ${summary.skipped.length} skipped) in ${seconds.toFixed(0)} s`];
+  const { step1, step2, byActor } = summary.pointing;
+  if (step1.frames === 0) {
+    lines.push('pointing game: no annotated frame to score (the dataset has no Annotations/mat/<id>/*.mat; synth:generate writes them)');
+  } else {
+    const baseline = step1.baseline ?? 0;
+    lines.push(`pointing game of the ${summary.method} maps (the peak in the true actor's box; a random point hits ${baseline.toFixed(3)} on average):`);
+    lines.push(`  step 1 (action): ${formatRate(step1)}${step1.emptyMaps > 0 ? `, ${step1.emptyMaps} empty maps` : ''}`);
+    lines.push(`  step 2 (actor):  ${formatRate(step2)}${step2.emptyMaps > 0 ? `, ${step2.emptyMaps} empty maps` : ''}`);
+    const tolerant = summary.pointingWithTolerance;
+    lines.push(
+      `  within ${tolerant.marginPixels.toFixed(1)} px of the box (Zhang et al.'s tolerance): step 1 ${formatRate(tolerant.step1)}, step 2 ${formatRate(tolerant.step2)}; random point ${tolerant.step1.baseline?.toFixed(3)}`,
+    );
+    const perActor = Object.entries(byActor)
+      .filter(([, steps]) => steps.step1.frames > 0)
+      .map(([actor, steps]) => `${actor} ${steps.step1.rate?.toFixed(2)}/${steps.step2.rate?.toFixed(2)} (random ${steps.step1.baseline?.toFixed(2)})`);
+    lines.push(`  per true actor, step 1/step 2: ${perActor.join(', ')}`);
+  }
+  const { sanity } = summary;
+  if (sanity.clips > 0) {
+    const rho = (value: number | null) => (value === null ? 'n/a' : value.toFixed(3));
+    lines.push(
+      `sanity (${sanity.clips} clips, mean Spearman correlation of the maps): with a randomly initialised model step 1 ${rho(sanity.randomModel.step1)}, step 2 ${rho(sanity.randomModel.step2)}; ` +
+        `with the runner-up class step 1 ${rho(sanity.otherClass.step1)}, step 2 ${rho(sanity.otherClass.step2)}`,
+    );
+    const { step1, step2 } = sanity.frameDeletion;
+    lines.push(
+      `frame deletion (fall of the explained class's probability with a frame blanked): most important frame step 1 ${rho(step1.mostImportant)}, step 2 ${rho(step2.mostImportant)}; ` +
+        `least important step 1 ${rho(step1.leastImportant)}, step 2 ${rho(step2.leastImportant)}`,
+    );
+  }
+  const strips = summary.rows.filter((row) => row.strip !== null).length;
+  lines.push(`wrote ${summaryFile}${strips > 0 ? ` and ${strips} strips in ${path.join(path.dirname(summaryFile), STRIPS_DIR)}` : ''}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** Runs the command; `print` receives the output. Command-line, experiment and checkpoint errors propagate. */
 export async function runExplainCommand(argv: readonly string[], print: (text: string) => void, options: ExplainCommandOptions = {}): Promise<ExplainOutcome> {
   const env = options.env ?? process.env;
   const { flags, overrides } = parseCommandLine(argv, EXPLAIN_COMMAND_LINE, { env });
+  const usage = (message: string) => new ConfigError([{ path: 'command line', message }], 'command line');
+  const videos = flags.video ?? [];
+  if (flags.split !== undefined && videos.length > 0) throw usage('give --video=<file> or --split=<split>, not both');
+  if (flags.split === undefined && videos.length === 0) throw usage('give --video=<file> (repeatable) or --split=test|val');
+  if (flags.split === undefined && (flags.limit !== undefined || flags.strips !== undefined)) throw usage('--limit and --strips go with --split');
   const config = loadConfig(a2dConfigSchema, { env, overrides });
   const experimentDir = findExperiment(config.experiment.dir, flags.experimentName);
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  if (flags.split !== undefined) {
+    const outDir = flags.out ?? path.join(experimentDir, 'explanations', flags.split);
+    checkOutputPath(outDir, 'folder');
+    await initEngine({ backend: config.engine.backend, log });
+    const started = performance.now();
+    const given = givenConfigPaths({ env, overrides });
+    const { summaryFile, summary } = await explainSplit({
+      experimentDir,
+      checkpoint: flags.checkpoint,
+      ema: flags.ema,
+      split: flags.split,
+      limit: flags.limit,
+      strips: flags.strips ?? (flags.limit !== undefined ? 'all' : 'errors'),
+      method: flags.method,
+      dataRoot: given.has('data.root') ? config.data.root : undefined,
+      outDir,
+      log,
+    });
+    print(formatSplitExplanation(summary, summaryFile, (performance.now() - started) / 1000));
+    return { mode: 'split', outDir, summaryFile, summary, exitCode: summary.clips > 0 ? 0 : 1 };
+  }
   const outDir = flags.out ?? path.join(experimentDir, 'explanations');
   checkOutputPath(outDir, 'folder');
-  await initEngine({ backend: config.engine.backend, log: options.log ?? ((line: string) => process.stderr.write(`${line}\n`)) });
+  await initEngine({ backend: config.engine.backend, log });
   const predictor = await VideoFilePredictor.open({ experimentDir, checkpoint: flags.checkpoint, ema: flags.ema });
   const { settings } = predictor;
   const files: ExplainedFile[] = [];
   try {
     if (settings.modelKind !== 'two-step') throw new ExplanationError('model', `evaluator:explain explains two-step models; ${settings.checkpoint} is ${settings.modelKind}`);
-    for (const file of flags.video) {
+    for (const file of videos) {
       let outcome: ExplainedFile;
       try {
-        outcome = await explainFile(await predictor.firstClip(file), settings, outDir);
+        outcome = await explainFile(await predictor.firstClip(file), settings, outDir, flags.method);
       } catch (error) {
         if (!(error instanceof A2dError)) throw error;
         outcome = { ok: false, file, error: error.message };
@@ -204,7 +289,7 @@ export async function runExplainCommand(argv: readonly string[], print: (text: s
   } finally {
     await predictor.close();
   }
-  return { settings, outDir, files, exitCode: files.every((outcome) => outcome.ok) ? 0 : 1 };
+  return { mode: 'files', settings, outDir, files, exitCode: files.every((outcome) => outcome.ok) ? 0 : 1 };
 }
 
 if (require.main === module) {

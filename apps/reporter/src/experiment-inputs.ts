@@ -68,6 +68,11 @@ export function evaluateCommand(name: string, dir: string): string {
   return `npx nx run evaluator:test --experiment-name=${name}${experimentsDirFlag(dir)}`;
 }
 
+/** `npx nx run evaluator:explain --experiment-name=<name> --split=<split>` (plus `--experiments-dir` when not the default). */
+export function explainCommand(name: string, dir: string, split: 'test' | 'val'): string {
+  return `npx nx run evaluator:explain --experiment-name=${name}${experimentsDirFlag(dir)} --split=${split}`;
+}
+
 /** `npx nx run trainer:train --experiment-name=<name> [--resume]` (plus `--experiments-dir` when not the default). */
 export function trainCommand(name: string, dir: string, resume: boolean): string {
   return `npx nx run trainer:train --experiment-name=${name}${experimentsDirFlag(dir)}${resume ? ' --resume' : ''}`;

@@ -1,9 +1,10 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { a2dConfigSchema, runCommandLine, type CommandIo } from '@a2d/core';
+import { runCommandLine, type CommandIo } from '@a2d/core';
 import { buildMetricsJson, TwoStepMetrics, VIDEO_LEVEL_PAIRS, writeMetricsJson, type MetricsJson, type TwoStepSample } from '@a2d/metrics';
-import { epochRecordSchema, trainingConfigHash, writeExperimentConfig, type EpochRecord } from '@a2d/training';
+import { epochRecordSchema, type EpochRecord } from '@a2d/training';
+import { writeExperimentConfigFile } from '@a2d/training/testing';
 import { decodePng, greyVariance, pngHeader } from '@a2d/reporting/testing';
 import { describeWithTinyFilesystem } from '@a2d/core/testing';
 import { PLOTS_COMMAND_LINE, runPlotsCommand, type PlotsOutcome } from './plots';
@@ -69,18 +70,7 @@ interface ExperimentSpec {
 /** Writes experiment `name` under `dir` by hand: config.json, metrics.jsonl, skipped-videos.json and (optionally) results. */
 async function writeExperiment(dir: string, name: string, spec: ExperimentSpec = {}): Promise<MetricsJson | null> {
   const root = path.join(dir, name);
-  mkdirSync(root, { recursive: true });
-  const config = a2dConfigSchema.parse({ data: { root: path.join(dir, 'no-such-dataset') }, model: { kind: spec.kind ?? 'two-step' }, experiment: { dir } });
-  await writeExperimentConfig(path.join(root, 'config.json'), {
-    format: 'a2d-experiment',
-    version: 1,
-    name,
-    createdAt: '2026-01-01T00:00:00.000Z',
-    configHash: trainingConfigHash(config),
-    config,
-    engine: { backend: 'cpu' },
-    trainer: { workers: 1, mode: 'in-process' },
-  });
+  await writeExperimentConfigFile(dir, name, spec.kind ?? 'two-step');
   const records = Array.from({ length: spec.epochs ?? 3 }, (_, index) => epochRecord(index + 1, 20 + 15 * index));
   writeFileSync(path.join(root, 'metrics.jsonl'), records.map((record) => `${JSON.stringify(record)}\n`).join(''));
   writeFileSync(path.join(root, 'skipped-videos.json'), JSON.stringify([{ videoId: HOSTILE_VIDEO, file: 'clips320H/x.mp4', reason: 'moov atom not found' }]));

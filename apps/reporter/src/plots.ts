@@ -3,8 +3,11 @@
  * (the experiments folder and the dataset's place also from `A2D_EXPERIMENT__DIR` / `A2D_DATA__ROOT`).
  * Draws an experiment's training curves, confusion matrices, per-class and per-pair bars into
  * `<experiments-dir>/X/plots/`, and `report.html` (self-contained) beside them; `--compare=Y` adds a side-by-side
- * comparison with experiment Y (`compare-Y.png` and a report section). Inputs that do not exist yet (no
- * evaluation, no finished epoch) are left out, and the console and the report say which command produces them.
+ * comparison with experiment Y (`compare-Y.png` and a report section). With `explanations/test/summary.json` (from
+ * `evaluator:explain --split=test`) the report also shows where the model looked: the pointing game
+ * (`localisation.png`), the sanity checks and an error gallery of the most confused pairs' strips. Inputs that do not
+ * exist yet (no evaluation, no finished epoch, no explanation) are left out, and the console and the report say which
+ * command produces them.
  */
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -12,6 +15,7 @@ import { z } from 'zod';
 import { a2dConfigSchema, checkOutputPath, ConfigError, givenConfigPaths, loadConfig, parseCommandLine, runCommandLine, stringFlag, writeFileAtomic } from '@a2d/core';
 import { renderHtmlReport, type HtmlReportInput, type ReportComparison } from '@a2d/reporting';
 import { summarizeDataset, type DatasetSummary } from './dataset-summary';
+import { EXPLANATION_PLOT_FILES, loadExplanations } from './explanation-gallery';
 import { EVALUATION_PLOT_FILES, renderEvaluationPlots, type EvaluationPlots } from './evaluation-plots';
 import { renderComparison } from './experiment-comparison';
 import { describeMissing, readExperimentInputs, type ExperimentInputs } from './experiment-inputs';
@@ -24,7 +28,9 @@ import { renderTrainingPlots, TRAINING_PLOT_FILES, type NamedPlot } from './trai
  */
 export const PLOTS_COMMAND_LINE = {
   name: 'reporter:plots',
-  summary: "draws an experiment's training curves, confusion matrices and per-class bars into <experiment>/plots/ with a self-contained report.html",
+  summary:
+    "draws an experiment's training curves, confusion matrices, per-class bars and localisation chart into <experiment>/plots/ with a self-contained " +
+    'report.html (and an error gallery of explanation strips)',
   flags: z.object({
     experimentName: stringFlag().describe('the experiment: a folder of experiment.dir').meta({ placeholder: 'name' }),
     compare: stringFlag().optional().describe('another experiment to compare with, side by side (compare-<name>.png and a report section)').meta({ placeholder: 'name' }),
@@ -97,12 +103,13 @@ export async function runPlotsCommand(argv: readonly string[], print: (text: str
   const datasetConfig = saved && givenConfigPaths({ env, overrides }).has('data.root') ? { ...saved, data: { ...saved.data, root: config.data.root } } : saved;
   const dataset = datasetConfig ? await summarizeDataset(datasetConfig) : null;
   const comparison: { plot: NamedPlot; section: ReportComparison } | null = other ? await renderComparison(main, other) : null;
-  const notices = collectNotices(main, other, evaluation, dataset);
+  const explanations = await loadExplanations(main);
+  const notices = [...collectNotices(main, other, evaluation, dataset), ...explanations.notices];
   print(notices.map((notice) => `note: ${firstLine(notice)}\n`).join(''));
   const metricWarnings = main.metrics?.warnings ?? [];
   if (metricWarnings.length > 0) print(`note: ${main.metricsFile} has ${metricWarnings.length} warning${metricWarnings.length === 1 ? '' : 's'} (listed in the report)\n`);
 
-  const plots = [...training, ...(evaluation?.plots ?? []), ...(comparison ? [comparison.plot] : [])];
+  const plots = [...training, ...(evaluation?.plots ?? []), ...(explanations.plot ? [explanations.plot] : []), ...(comparison ? [comparison.plot] : [])];
   const plotsDir = main.paths.plots;
   const written: string[] = [];
   for (const plot of plots) {
@@ -113,7 +120,7 @@ export async function runPlotsCommand(argv: readonly string[], print: (text: str
   // A plot left from an earlier run (before its input disappeared) would contradict the new report.
   const drawn = new Set(plots.map((plot) => plot.file));
   await Promise.all(
-    [...TRAINING_PLOT_FILES, ...EVALUATION_PLOT_FILES].filter((file) => !drawn.has(file)).map((file) => rm(path.join(plotsDir, file), { force: true })),
+    [...TRAINING_PLOT_FILES, ...EVALUATION_PLOT_FILES, ...EXPLANATION_PLOT_FILES].filter((file) => !drawn.has(file)).map((file) => rm(path.join(plotsDir, file), { force: true })),
   );
 
   const kind = main.config?.config.model.kind;
@@ -126,6 +133,7 @@ export async function runPlotsCommand(argv: readonly string[], print: (text: str
     classReports: evaluation?.tables,
     plots: [...training, ...(evaluation?.plots ?? [])].map((plot) => ({ title: plot.title, png: plot.png, caption: [plot.caption, `file ${plot.file}`].filter(Boolean).join('; ') })),
     comparison: comparison?.section,
+    explanations: explanations.section ?? undefined,
     datasetStats: dataset ? (dataset.available ? dataset.table : { videoset: dataset.videoset, status: 'not readable any more', reason: dataset.reason }) : undefined,
     skippedVideos: main.skippedVideos,
     config: reportConfig(main),

@@ -1,15 +1,17 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DatasetError } from '@a2d/core';
+import { ACTORS, DatasetError, VIDEO_ACTIONS } from '@a2d/core';
 import { tf } from '@a2d/engine';
 import { ClipSource, decodeFrames, probeVideo, readVideoset } from '@a2d/ingest';
-import { CheckpointError, evaluateExperiment, loadCheckpointModel, readExperimentConfig, type Classifier, type VideoPrediction } from '@a2d/training';
+import { explainClip, PAIR_CLASSES, type OneStepModel, type TwoStepModel } from '@a2d/layers';
+import { CheckpointError, evaluateExperiment, loadCheckpointModel, readExperimentConfig, VideoFilePredictor, type Classifier, type VideoPrediction } from '@a2d/training';
 import { trainingFixtures } from '@a2d/training/testing';
 import { buildViewer } from './build-viewer';
 import { runBuildCommand } from './build';
 import { runServeCommand } from './serve';
-import { planFrames, predictViewClips, viewClips } from './page/clip-inference';
+import { modelInputCuts, planFrames, predictViewClips, viewClips } from './page/clip-inference';
+import { explainViewClip, firstViewClip, heatOverlay, stepCaption } from './page/first-view-explanation';
 import { resizeFrameBicubic } from './page/frame-resize';
 import { MODEL_CARD_FILE, parseModelCard, type ModelCard } from './page/model-card';
 import { readMp4FrameTable } from './page/mp4-frame-table';
@@ -24,16 +26,28 @@ let model: Classifier;
 
 const clipOf = (videoId: string) => path.join(root, 'clips320H', `${videoId}.mp4`);
 
-/** The page's answer for a file from frames ffmpeg decoded (the same frames the evaluator reads). */
-async function pageAnswer(file: string, withCard: ModelCard) {
+/** The page's view clips of a file from frames ffmpeg decoded (the same frames the evaluator reads). */
+async function pageClips(file: string, withCard: ModelCard) {
   const table = readMp4FrameTable(readFileSync(file), file);
   const plan = planFrames(table.frameCount, withCard);
   const { width, height } = withCard.inference.decode;
   const decoded = await decodeFrames(file, { indices: plan.frames, width, height, timeoutSeconds: 30 });
   const bytes = width * height * 3;
   const frames = new Map(plan.frames.map((index, i) => [index, decoded.data.slice(i * bytes, (i + 1) * bytes)]));
-  return predictViewClips(model, viewClips(plan, frames, withCard), withCard);
+  return viewClips(plan, frames, withCard);
 }
+
+/** The page's answer for a file from frames ffmpeg decoded. */
+async function pageAnswer(file: string, withCard: ModelCard) {
+  return predictViewClips(model, await pageClips(file, withCard), withCard);
+}
+
+const maxDifference = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+  expect(a.length).toBe(b.length);
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
+  return max;
+};
 
 function expectSameAnswer(page: Awaited<ReturnType<typeof pageAnswer>>, evaluated: VideoPrediction, tolerance: number): void {
   expect(page.clips).toBe(evaluated.views);
@@ -172,11 +186,114 @@ describe('the page pipeline on the evaluator\'s frames (Node, wasm)', () => {
         expectSameAnswer(answer, video, 1e-5);
         expect(answer.stepMilliseconds.step2).toBeNull();
       }
+      // "Where each step looked" has one row for the one-step model: its pair, explained by explainClip.
+      const clip = firstViewClip(await pageClips(clipOf(evaluation.videos[0].videoId), built.card), built.card);
+      const explanation = explainViewClip(model, clip);
+      const frames = tf.tensor4d(clip.normalised, clip.shape);
+      const { pair } = explainClip(model as OneStepModel, frames);
+      frames.dispose();
+      expect(explanation.kind).toBe('one-step');
+      expect(explanation.steps.map((step) => step.step)).toEqual(['pair']);
+      const [row] = explanation.steps;
+      expect(row.classIndex).toBe(pair.classIndex);
+      expect(row.label).toBe(`${ACTORS[PAIR_CLASSES[pair.classIndex].actor]} ${VIDEO_ACTIONS[PAIR_CLASSES[pair.classIndex].action]}`);
+      expect(maxDifference(row.maps, pair.maps)).toBe(0);
+      expect(stepCaption(row)).toBe(`Pair: ${row.label} (p ${pair.probability.toFixed(3)})`);
     } finally {
       model.dispose();
       model = twoStep;
     }
   }, 120_000);
+
+  it("explains the first view's clip as evaluator:explain does (explainClip on VideoFilePredictor.firstClip): same pixels, same maps, no tensor left", async () => {
+    const records = (await readVideoset(path.join(root, 'videoset.csv'))).filter((record) => record.usage === 'test').slice(0, 2);
+    const predictor = await VideoFilePredictor.open({ experimentDir });
+    try {
+      for (const record of records) {
+        const file = clipOf(record.videoId);
+        const evaluator = await predictor.firstClip(file);
+        const before = tf.memory().numTensors;
+        const clip = firstViewClip(await pageClips(file, card), card);
+        const explanation = explainViewClip(model, clip);
+        expect(tf.memory().numTensors).toBe(before);
+        // The page explains the very values it fed the model, and they are the evaluator's.
+        expect(clip.shape).toEqual(evaluator.shape);
+        expect(Buffer.from(clip.pixels.data).equals(Buffer.from(evaluator.pixels.data))).toBe(true);
+        expect(maxDifference(clip.normalised, evaluator.normalised)).toBeLessThanOrEqual(1e-6);
+        const frames = tf.tensor4d(evaluator.normalised, evaluator.shape);
+        const reference = explainClip(evaluator.model as TwoStepModel, frames);
+        frames.dispose();
+        expect(explanation.kind).toBe('two-step');
+        const [step1, step2] = explanation.steps;
+        expect([step1.step, step1.label, step1.givenAction]).toEqual(['step1', VIDEO_ACTIONS[reference.action.classIndex], null]);
+        expect([step2.step, step2.label, step2.givenAction]).toEqual(['step2', ACTORS[reference.actor.classIndex], step1.label]);
+        for (const [ours, theirs] of [
+          [step1, reference.action],
+          [step2, reference.actor],
+        ] as const) {
+          expect(ours.mapShape).toEqual(theirs.mapShape);
+          expect(ours.maps).toHaveLength(clip.shape[0] * clip.shape[1] * clip.shape[2]);
+          expect(Math.max(...ours.maps)).toBeGreaterThan(0);
+          expect(maxDifference(ours.maps, theirs.maps)).toBeLessThanOrEqual(1e-5);
+          expect(maxDifference(ours.frameImportance, theirs.frameImportance)).toBeLessThanOrEqual(1e-5);
+          expect(Math.abs(ours.probability - theirs.probability)).toBeLessThanOrEqual(1e-5);
+        }
+        expect(stepCaption(step1)).toBe(`Step 1: action ${step1.label} (p ${step1.probability.toFixed(3)})`);
+        expect(stepCaption(step2)).toBe(`Step 2: actor ${step2.label} given ${step1.label} (p ${step2.probability.toFixed(3)})`);
+      }
+    } finally {
+      await predictor.close();
+    }
+  });
+
+  it("takes view 0's first crop of what the model read, with views and three crops too", async () => {
+    const withViews: ModelCard = { ...card, inference: { ...card.inference, views: 2, crops: 3 } };
+    const [record] = await readVideoset(path.join(root, 'videoset.csv'));
+    const file = clipOf(record.videoId);
+    const clips = await pageClips(file, withViews);
+    expect(clips).toHaveLength(2);
+    const clip = firstViewClip(clips, withViews);
+    const [firstCut] = modelInputCuts(clips, withViews);
+    const clipBytes = clip.pixels.data.length;
+    expect(Buffer.from(clip.pixels.data).equals(Buffer.from(firstCut.frames.subarray(0, clipBytes)))).toBe(true);
+    const predictor = await VideoFilePredictor.open({ experimentDir, views: 2, crops: 3 });
+    try {
+      const evaluator = await predictor.firstClip(file);
+      expect(Buffer.from(clip.pixels.data).equals(Buffer.from(evaluator.pixels.data))).toBe(true);
+      expect(maxDifference(clip.normalised, evaluator.normalised)).toBeLessThanOrEqual(1e-6);
+    } finally {
+      await predictor.close();
+    }
+  });
+
+  it("draws each step's map as evaluator:explain's strip does: 0.55 x pixel + 0.45 x hot colour, an importance bar below", async () => {
+    const [record] = (await readVideoset(path.join(root, 'videoset.csv'))).filter((r) => r.usage === 'test');
+    const clip = firstViewClip(await pageClips(clipOf(record.videoId), card), card);
+    const explanation = explainViewClip(model, clip);
+    const [time, size] = clip.shape;
+    const hot = (v: number) => [3 * v, 3 * v - 1, 3 * v - 2].map((x) => 255 * Math.min(1, Math.max(0, x)));
+    for (const step of explanation.steps) {
+      const overlay = heatOverlay(clip.pixels, step);
+      expect([overlay.numFrames, overlay.height, overlay.width]).toEqual([time, size + 6, size]);
+      let largest = 0;
+      for (let t = 0; t < time; t++) {
+        for (let y = 0; y < size; y++) {
+          for (let x = 0; x < size; x++) {
+            const colour = hot(step.maps[(t * size + y) * size + x]);
+            for (let c = 0; c < 3; c++) {
+              const expected = 0.55 * clip.pixels.data[((t * size + y) * size + x) * 3 + c] + 0.45 * colour[c];
+              largest = Math.max(largest, Math.abs(overlay.data[((t * (size + 6) + y) * size + x) * 3 + c] - expected));
+            }
+          }
+        }
+        // The bar's row: as long as the frame's importance relative to the largest.
+        const barRow = (t * (size + 6) + size + 3) * size;
+        const filled = Array.from({ length: size }, (_, x) => overlay.data[(barRow + x) * 3] === 80 && overlay.data[(barRow + x) * 3 + 2] === 255).filter(Boolean).length;
+        expect(filled).toBe(Math.round((size * step.frameImportance[t]) / Math.max(...step.frameImportance)));
+      }
+      expect(largest).toBeLessThanOrEqual(0.5 + 1e-9);
+    }
+  });
 
   it('refuses frames of the wrong size with the frame and the size expected', () => {
     const plan = planFrames(20, card);

@@ -19,5 +19,7 @@ export type { LabelledClipBatch, MixedClipBatch, MixMode } from './mix-batch';
 
 // Contact sheets, and the one text face they share with @a2d/reporting's plots.
 export { renderContactSheet } from './contact-sheet';
+export { heatColour, HEATMAP_PIXEL_WEIGHT, IMPORTANCE_BAR_HEIGHT, overlayHeatmaps } from './heatmap-overlay';
+export type { HeatmapOverlayOptions, PixelBoxOutline } from './heatmap-overlay';
 export type { ContactSheet, ContactSheetOptions, ContactSheetRow, RgbColor } from './contact-sheet';
 export { LABEL_FONT_FAMILY, LabelFontError, registerLabelFont } from './label-font';

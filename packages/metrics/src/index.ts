@@ -39,3 +39,8 @@ export { PredictionsCsvError } from './predictions-csv-error';
 export { scorePredictions } from './score-predictions';
 export type { ScoredPredictions } from './score-predictions';
 export type { FlagContradictions, HeadContradictions } from './flag-contradictions';
+
+// Explanation checks: the pointing game (saliency maximum on the object vs a random point) and rank correlation.
+export { boxPixelMask, pointingFrame, pointingSummarySchema, summarisePointing, wilsonInterval } from './pointing-game';
+export type { MapBox, PointingFrame, PointingSummary } from './pointing-game';
+export { averageRanks, spearmanCorrelation } from './rank-correlation';

@@ -6,6 +6,7 @@ const HOSTILE = '<script>alert("x")</script>';
 
 async function fullInput(): Promise<HtmlReportInput> {
   const png = await renderChartPng({ type: 'bar', data: { labels: ['a'], datasets: [{ label: 'x', data: [1] }] } }, { width: 300, height: 200 });
+  const strip = await renderChartPng({ type: 'bar', data: { labels: ['a'], datasets: [{ label: 'x', data: [1] }] } }, { width: 400, height: 100 });
   const row = (label: string) => ({ label, precision: 0.8, recall: 0.7, f1: 0.7467, support: 12 });
   return {
     title: 'A2D report',
@@ -35,6 +36,30 @@ async function fullInput(): Promise<HtmlReportInput> {
       ],
       plots: [{ title: 'comparison', png }],
     },
+    explanations: {
+      notes: [`stale ${HOSTILE}`],
+      intro: ['217 test clips explained.'],
+      pointing: [
+        { label: 'overall', frames: 25, step1: { rate: 0.2, interval95: [0.0886, 0.3913] }, step2: { rate: 0.36, interval95: [0.2025, 0.5548] }, baseline: 0.1307 },
+        { label: HOSTILE, frames: 0, step1: { rate: null, interval95: null }, step2: { rate: null, interval95: null }, baseline: null },
+      ],
+      sanity: [`random model ${HOSTILE}`],
+      figures: [{ title: 'localisation', png }],
+      gallery: {
+        intro: 'most confused pairs',
+        groups: [
+          {
+            title: 'action: true rolling, predicted walking - 3 clips (2 shown)',
+            clips: [
+              { caption: 'v1 rolling', png: strip },
+              { caption: `v2 ${HOSTILE}`, png: strip },
+            ],
+            note: '1 clip has no strip',
+          },
+          { title: `actor: true ${HOSTILE}, predicted cat - 1 clip (0 shown)`, clips: [] },
+        ],
+      },
+    },
   };
 }
 
@@ -47,7 +72,7 @@ describe('renderHtmlReport', () => {
   });
 
   it('shows every section, listed in the navigation', () => {
-    for (const id of ['summary', 'warnings', 'classification', 'plots', 'comparison', 'dataset', 'skipped', 'config']) {
+    for (const id of ['summary', 'warnings', 'classification', 'plots', 'explanations', 'comparison', 'dataset', 'skipped', 'config']) {
       expect(html).toContain(`<section id="${id}">`);
       expect(html).toContain(`<a href="#${id}">`);
     }
@@ -67,7 +92,8 @@ describe('renderHtmlReport', () => {
 
   it('references only what exists: every src is a data: URI and every href an anchor of the page', () => {
     const refs = [...html.matchAll(/\s(src|href)="([^"]*)"/g)].map((match) => ({ kind: match[1], value: match[2] }));
-    expect(refs.filter((ref) => ref.kind === 'src')).toHaveLength(2);
+    // Two plots, the localisation figure and two gallery strips.
+    expect(refs.filter((ref) => ref.kind === 'src')).toHaveLength(5);
     for (const ref of refs) {
       if (ref.kind === 'src') expect(ref.value).toMatch(/^data:image\/png;base64,[A-Za-z0-9+/=]+$/);
       else {
@@ -77,6 +103,31 @@ describe('renderHtmlReport', () => {
     }
     expect(html).not.toMatch(/url\(|@import|https?:\/\//);
     expect(html).toContain('width="300" height="200"');
+  });
+
+  it('shows where the model looked: notes, pointing table, sanity checks, figure, then the gallery groups in order', () => {
+    const start = html.indexOf('<section id="explanations"><h2>Where the model looked</h2>');
+    expect(start).toBeGreaterThan(html.indexOf('<section id="plots">'));
+    const body = html.slice(start, html.indexOf('</section>', start));
+    const order = ['class="warnings"><li>stale &lt;script&gt;', '217 test clips explained.', '<h3>Pointing game</h3>', '<h3>Sanity checks</h3>', 'alt="localisation"', '<h3>Error gallery</h3>', 'action: true rolling', 'actor: true &lt;script&gt;'];
+    const positions = order.map((text) => body.indexOf(text));
+    expect(positions.every((position) => position >= 0)).toBe(true);
+    expect(positions).toEqual([...positions].sort((a, b) => a - b));
+    expect(body).toContain(
+      '<tr><th scope="row">overall</th><td class="num">25</td><td class="num">20.0% (8.9-39.1%)</td><td class="num">36.0% (20.3-55.5%)</td><td class="num">13.1%</td></tr>',
+    );
+    expect(body).toContain('<td class="num">0</td><td class="num">-</td><td class="num">-</td><td class="num">-</td>');
+    // Both strips in the first group, none in the second, each at its own size with its caption.
+    const groups = body.split('<details class="gallery" open>').slice(1);
+    expect(groups.map((group) => group.match(/<img /g)?.length ?? 0)).toEqual([2, 0]);
+    expect(groups[0]).toContain('<p class="muted">1 clip has no strip</p>');
+    expect(groups[0]).toContain('width="400" height="100" alt="v1 rolling"><figcaption>v1 rolling</figcaption>');
+  });
+
+  it('says so when the gallery has no group, and rejects a strip that is not a PNG naming it', () => {
+    expect(renderHtmlReport({ title: 't', experiment: 'e', headline: [], explanations: { gallery: { groups: [] } } })).toContain('No misclassified clips among the explained ones.');
+    const explanations = { gallery: { groups: [{ title: 'g', clips: [{ caption: 'c', png: Buffer.from('GIF89a') }] }] } };
+    expect(() => renderHtmlReport({ title: 't', experiment: 'e', headline: [], explanations })).toThrow(/input\.explanations\.gallery\.groups\.0\.clips\.0\.png: not a PNG image/);
   });
 
   it('pivots split counts into a class x split table with totals', () => {
@@ -89,7 +140,7 @@ describe('renderHtmlReport', () => {
     expect(page).toContain('<th scope="row">clips</th><td><span class="num">10</span></td>');
     expect(page).toContain('&lt;script&gt;');
     expect(page).not.toContain('<script');
-    for (const id of ['plots', 'config', 'warnings', 'skipped', 'comparison', 'classification']) expect(page).not.toContain(`id="${id}"`);
+    for (const id of ['plots', 'config', 'warnings', 'skipped', 'comparison', 'classification', 'explanations']) expect(page).not.toContain(`id="${id}"`);
   });
 
   it('says so when no video was skipped and there is no warning', () => {

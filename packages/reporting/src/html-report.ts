@@ -1,6 +1,7 @@
 /**
  * The run report as one self-contained HTML page: headline metrics, classification reports, plots (embedded as
- * data: URIs), dataset statistics, skipped videos, warnings, the resolved config and an optional comparison.
+ * data: URIs), where the model looked (pointing game, sanity checks, an error gallery of explanation strips),
+ * dataset statistics, skipped videos, warnings, the resolved config and an optional comparison.
  * It loads nothing from anywhere (its content security policy forbids it), links only to its own sections and
  * escapes every piece of text it prints.
  */
@@ -8,6 +9,7 @@ import { z } from 'zod';
 import { classReportRowSchema, type ClassReportRow } from './class-report-chart';
 import { escapeHtml } from './html-escape';
 import { jsonToHtml } from './json-table';
+import { pointingGameRowSchema, type PointingGameRow, type PointingRate } from './localisation-chart';
 import { isPng, readPngSize } from './png-size';
 import { parseReportInput, ReportInputError } from './report-input-error';
 
@@ -53,6 +55,41 @@ export interface ReportComparison {
   plots?: readonly ReportPlot[];
 }
 
+/** One clip of the error gallery: its explanation strip and the line under it (video, truth, predictions). */
+export interface GalleryClip {
+  caption: string;
+  png: Uint8Array;
+}
+
+/** A group of the error gallery, e.g. one confused pair of classes: a title, the clips shown, and an optional note. */
+export interface GalleryGroup {
+  title: string;
+  /** Shown in order; may be empty (the note then says why). */
+  clips: readonly GalleryClip[];
+  /** One line under the title, e.g. why fewer clips are shown than the title counts. */
+  note?: string;
+}
+
+/**
+ * The "Where the model looked" section, from the explanations of a split: every part is optional and shown in this
+ * order: notes (warnings about the section itself), intro, the pointing-game table, the sanity checks, the figures,
+ * then the error gallery's groups.
+ */
+export interface ReportExplanations {
+  /** Warnings that qualify the whole section (a stale explanation, strips that could not be read). */
+  notes?: readonly string[];
+  /** Paragraphs: what was explained (split, clips, checkpoint) and how to read it. */
+  intro?: readonly string[];
+  /** The pointing game as a table, one row per group of frames (e.g. `overall`, then per true actor). */
+  pointing?: readonly PointingGameRow[];
+  /** Sanity-check lines, printed as a list. */
+  sanity?: readonly string[];
+  /** Charts, e.g. the localisation chart (`renderLocalisationChart`). */
+  figures?: readonly ReportPlot[];
+  /** The error gallery: a paragraph, then the groups in order. */
+  gallery?: { intro?: string; groups: readonly GalleryGroup[] };
+}
+
 /** Everything the report shows; only `title`, `experiment` and `headline` are required. */
 export interface HtmlReportInput {
   title: string;
@@ -69,6 +106,8 @@ export interface HtmlReportInput {
   skippedVideos?: readonly SkippedVideo[];
   warnings?: readonly string[];
   comparison?: ReportComparison;
+  /** Where the model looked (its own section, after the plots). */
+  explanations?: ReportExplanations;
 }
 
 const metricSchema = z.object({
@@ -76,10 +115,24 @@ const metricSchema = z.object({
   value: z.number().finite().nullable(),
   format: z.enum(['percent', 'number']).optional(),
 });
+const pngSchema = z.instanceof(Uint8Array, { message: 'expected PNG bytes (Buffer or Uint8Array)' }).refine(isPng, 'not a PNG image');
 const plotSchema = z.object({
   title: z.string().min(1),
-  png: z.instanceof(Uint8Array, { message: 'expected PNG bytes (Buffer or Uint8Array)' }).refine(isPng, 'not a PNG image'),
+  png: pngSchema,
   caption: z.string().optional(),
+});
+const explanationsSchema = z.object({
+  notes: z.array(z.string()).optional(),
+  intro: z.array(z.string()).optional(),
+  pointing: z.array(pointingGameRowSchema).optional(),
+  sanity: z.array(z.string()).optional(),
+  figures: z.array(plotSchema).optional(),
+  gallery: z
+    .object({
+      intro: z.string().optional(),
+      groups: z.array(z.object({ title: z.string().min(1), clips: z.array(z.object({ caption: z.string().min(1), png: pngSchema })), note: z.string().optional() })),
+    })
+    .optional(),
 });
 const splitCountsSchema = z.array(z.object({ split: z.string().min(1), counts: z.record(z.string(), z.number()) })).min(1);
 const inputSchema = z.object({
@@ -102,11 +155,13 @@ const inputSchema = z.object({
       plots: z.array(plotSchema).optional(),
     })
     .optional(),
+  explanations: explanationsSchema.optional(),
 });
 
 type ParsedPlot = z.output<typeof plotSchema>;
 type ParsedMetric = z.output<typeof metricSchema>;
 type ParsedClassReport = NonNullable<z.output<typeof inputSchema>['classReports']>[number];
+type ParsedExplanations = z.output<typeof explanationsSchema>;
 
 const STYLE = `
 body{font-family:"DejaVu Sans",Verdana,sans-serif;color:#222;background:#fafafa;margin:0;line-height:1.45}
@@ -126,6 +181,8 @@ figure{margin:16px 0 28px;background:#fff;border:1px solid #ddd;padding:8px}figu
 figcaption{font-size:14px;color:#444;margin-top:6px}
 pre{background:#fff;border:1px solid #ddd;padding:12px;overflow:auto;font-size:13px;max-height:640px}
 .reports{display:flex;flex-wrap:wrap;gap:24px}
+details.gallery{margin:8px 0 20px}details.gallery summary{cursor:pointer;font-size:15px;font-weight:bold;margin:6px 0}
+figure.strip{display:inline-block;margin:6px 12px 14px 0;vertical-align:top}figure.strip figcaption{font-family:"DejaVu Sans Mono",monospace;font-size:13px}
 `;
 
 function formatMetric(metric: ParsedMetric): string {
@@ -151,6 +208,53 @@ function figure(plot: ParsedPlot, argument: string): string {
   const src = `data:image/png;base64,${Buffer.from(plot.png).toString('base64')}`;
   const caption = `<figcaption><strong>${escapeHtml(plot.title)}</strong>${plot.caption ? ` - ${escapeHtml(plot.caption)}` : ''}</figcaption>`;
   return `<figure><img src="${src}" width="${width}" height="${height}" alt="${escapeHtml(plot.title)}">${caption}</figure>`;
+}
+
+/** `0.4` with interval `[0.118, 0.769]` -> `40.0% (11.8-76.9%)`; `-` without frames. */
+function formatRate({ rate, interval95 }: PointingRate): string {
+  if (rate === null) return '-';
+  const percent = (share: number) => (share * 100).toFixed(1);
+  return interval95 ? `${percent(rate)}% (${percent(interval95[0])}-${percent(interval95[1])}%)` : `${percent(rate)}%`;
+}
+
+function pointingTable(rows: readonly PointingGameRow[]): string {
+  const head =
+    '<thead><tr><th>group</th><th class="num">frames</th><th class="num">step 1 (action) hit rate (95% interval)</th>' +
+    '<th class="num">step 2 (actor) hit rate (95% interval)</th><th class="num">random point</th></tr></thead>';
+  const body = rows.map(
+    (row) =>
+      `<tr><th scope="row">${escapeHtml(row.label)}</th><td class="num">${row.frames}</td><td class="num">${escapeHtml(formatRate(row.step1))}</td>` +
+      `<td class="num">${escapeHtml(formatRate(row.step2))}</td><td class="num">${row.baseline === null ? '-' : `${(row.baseline * 100).toFixed(1)}%`}</td></tr>`,
+  );
+  return `<table>${head}<tbody>${body.join('')}</tbody></table>`;
+}
+
+/** An explanation strip: the image at its own size (shrunk to fit narrow windows) and its caption line. */
+function strip(clip: { caption: string; png: Uint8Array }, argument: string): string {
+  const { width, height } = readPngSize(clip.png, argument);
+  const src = `data:image/png;base64,${Buffer.from(clip.png).toString('base64')}`;
+  return `<figure class="strip"><img src="${src}" width="${width}" height="${height}" alt="${escapeHtml(clip.caption)}"><figcaption>${escapeHtml(clip.caption)}</figcaption></figure>`;
+}
+
+function explanationsBody(explanations: ParsedExplanations): string {
+  const parts: string[] = [];
+  const { notes, intro, pointing, sanity, figures, gallery } = explanations;
+  if (notes && notes.length > 0) parts.push(`<ul class="warnings">${notes.map((note) => `<li>${escapeHtml(note)}</li>`).join('')}</ul>`);
+  for (const paragraph of intro ?? []) parts.push(`<p>${escapeHtml(paragraph)}</p>`);
+  if (pointing && pointing.length > 0) parts.push(`<h3>Pointing game</h3>${pointingTable(pointing)}`);
+  if (sanity && sanity.length > 0) parts.push(`<h3>Sanity checks</h3><ul>${sanity.map((line) => `<li>${escapeHtml(line)}</li>`).join('')}</ul>`);
+  (figures ?? []).forEach((plot, index) => parts.push(figure(plot, `input.explanations.figures.${index}.png`)));
+  if (gallery) {
+    parts.push('<h3>Error gallery</h3>');
+    if (gallery.intro) parts.push(`<p>${escapeHtml(gallery.intro)}</p>`);
+    if (gallery.groups.length === 0) parts.push('<p class="muted">No misclassified clips among the explained ones.</p>');
+    gallery.groups.forEach((group, groupIndex) => {
+      const note = group.note ? `<p class="muted">${escapeHtml(group.note)}</p>` : '';
+      const clips = group.clips.map((clip, index) => strip(clip, `input.explanations.gallery.groups.${groupIndex}.clips.${index}.png`)).join('');
+      parts.push(`<details class="gallery" open><summary>${escapeHtml(group.title)}</summary>${note}${clips}</details>`);
+    });
+  }
+  return parts.length > 0 ? parts.join('') : '<p class="muted">Nothing to show.</p>';
 }
 
 function classReportTable(report: ParsedClassReport): string {
@@ -218,6 +322,9 @@ export function renderHtmlReport(input: HtmlReportInput): string {
   }
   if (report.plots && report.plots.length > 0) {
     sections.push({ id: 'plots', title: 'Plots', body: report.plots.map((plot, index) => figure(plot, `input.plots.${index}.png`)).join('') });
+  }
+  if (report.explanations) {
+    sections.push({ id: 'explanations', title: 'Where the model looked', body: explanationsBody(report.explanations) });
   }
   if (report.comparison) {
     const { comparison } = report;

@@ -1,6 +1,7 @@
 /**
- * @a2d/reporting: PNG plots (training curves, confusion heatmaps, per-class and per-pair bars, comparisons) and the
- * HTML report. Each plot is a function `(input, options) -> PNG`. Spec helpers live behind `@a2d/reporting/testing`.
+ * @a2d/reporting: PNG plots (training curves, confusion heatmaps, per-class and per-pair bars, comparisons, the
+ * pointing game) and the HTML report. Each plot is a function `(input, options) -> PNG`. Spec helpers live behind
+ * `@a2d/reporting/testing`.
  */
 
 // Plot sizes and the typed error for inputs that cannot be drawn.
@@ -23,6 +24,23 @@ export type { PairAccuracy, PairAccuracyInput } from './pair-accuracy-chart';
 export { renderExperimentComparison } from './experiment-comparison-chart';
 export type { ComparedExperiment, ExperimentComparisonInput } from './experiment-comparison-chart';
 
+// Where the model looked: the pointing game of each step against a random point, per group of frames.
+export { LOCALISATION_COLORS, pointingGameRowSchema, renderLocalisationChart } from './localisation-chart';
+export type { LocalisationChartInput, PointingGameRow, PointingRate } from './localisation-chart';
+
 // The self-contained HTML report.
 export { renderHtmlReport } from './html-report';
-export type { ClassReportTable, DatasetSplitCounts, HeadlineMetric, HtmlReportInput, ReportComparison, ReportPlot, SkippedVideo } from './html-report';
+export type {
+  ClassReportTable,
+  DatasetSplitCounts,
+  GalleryClip,
+  GalleryGroup,
+  HeadlineMetric,
+  HtmlReportInput,
+  ReportComparison,
+  ReportExplanations,
+  ReportPlot,
+  SkippedVideo,
+} from './html-report';
+// The PNG check the report applies to every image, for callers that read images from disk.
+export { isPng } from './png-size';

@@ -91,3 +91,11 @@ export type { ScalarPoint, TensorBoardLoader, TensorBoardScalarsOptions } from '
 // Progress: the terminal progress bar / log lines of training and evaluation.
 export { ProgressReporter } from './progress/progress-reporter';
 export type { BatchProgress, ProgressMode, ProgressReporterOptions, ProgressStream } from './progress/progress-reporter';
+
+// Explanations of a split's clips, scored against the dataset's annotations (the pointing game, sanity checks).
+export { explainSplit } from './explain/explain-split';
+export type { ExplainSplitOptions, SplitExplanationOutcome, StripSelection } from './explain/explain-split';
+export { boxInInput, placeAnnotatedFrames } from './explain/annotated-clip';
+export type { AnnotatedClipPlan, InputGeometry } from './explain/annotated-clip';
+export { explainedClipSchema, readSplitExplanation, scoredFrameSchema, SPLIT_EXPLANATION_FILE, splitExplanationSchema, STRIPS_DIR } from './explain/split-explanation-file';
+export type { ExplainedClip, ScoredFrame, SplitExplanation } from './explain/split-explanation-file';

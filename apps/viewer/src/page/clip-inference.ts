@@ -89,19 +89,35 @@ async function runSteps(model: Classifier, frames: tf.Tensor5D): Promise<{ actio
   }
 }
 
-/** Runs the model on a video's view clips (decode size) exactly as `predictVideos` does, and decodes the pair. */
-export async function predictViewClips(model: Classifier, clips: readonly Clip[], card: ModelCard): Promise<ViewerPrediction> {
-  if (clips.length === 0) throw new Error('predictViewClips: no clips');
-  const { augment, crops, normalization, constrainedTopK } = card.inference;
-  const input = testTimeInput(augment, crops);
-  // The loader's test transform (a centre crop; deterministic, its rng unused) or the whole frames for 3 crops.
+/** One spatial crop of every view clip, at the model's input size: uint8 RGB `[clips, T, S, S, 3]`. */
+export interface ModelInputCut {
+  frames: Uint8Array;
+  shape: [number, number, number, number, 3];
+}
+
+/**
+ * The model's input for a video's view clips (decode size), one cut per test crop, as `predictVideos` cuts it: the
+ * loader's test transform (a centre crop) for one crop, or the whole frames cut by `croppedBatch` for three. Each
+ * clip is cut alone, so `modelInputCuts([clips[0]], card)` is exactly view 0's part of the whole batch.
+ */
+export function modelInputCuts(clips: readonly Clip[], card: ModelCard): ModelInputCut[] {
+  if (clips.length === 0) throw new Error('modelInputCuts: no clips');
+  const input = testTimeInput(card.inference.augment, card.inference.crops);
+  // The transform is deterministic: its rng is unused.
   const shaped = input.transform ? clips.map((clip) => (input.transform as NonNullable<typeof input.transform>)(clip, new Rng(0))) : [...clips];
   const { numFrames, height, width } = shaped[0];
   const frameBytes = numFrames * height * width * 3;
   const batch = new Uint8Array(shaped.length * frameBytes);
   shaped.forEach((clip, i) => batch.set(clip.data, i * frameBytes));
   const shape: [number, number, number, number, 3] = [shaped.length, numFrames, height, width, 3];
-  const cuts = input.crops ? Array.from({ length: input.crops.count }, (_, i) => croppedBatch(batch, shape, input.crops, i)) : [{ frames: batch, shape }];
+  return input.crops ? Array.from({ length: input.crops.count }, (_, i) => croppedBatch(batch, shape, input.crops, i)) : [{ frames: batch, shape }];
+}
+
+/** Runs the model on a video's view clips (decode size) exactly as `predictVideos` does, and decodes the pair. */
+export async function predictViewClips(model: Classifier, clips: readonly Clip[], card: ModelCard): Promise<ViewerPrediction> {
+  if (clips.length === 0) throw new Error('predictViewClips: no clips');
+  const { normalization, constrainedTopK } = card.inference;
+  const cuts = modelInputCuts(clips, card);
 
   const action = new Array<number>(NUM_ACTIONS).fill(0);
   const table = new Array<number>(NUM_ACTIONS * NUM_ACTORS).fill(0);

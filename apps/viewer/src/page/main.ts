@@ -3,14 +3,17 @@
  * registered by importing the same layer modules as Node does), picks a backend (webgl, else wasm, else cpu; or
  * `?backend=` in the address), then predicts every video picked or dropped: the frames `evaluator:predict` would
  * read, decoded by the browser (`decodeVideoFrames`), through `predictViewClips`. Everything is shown in words,
- * errors too. `window.a2dViewer` is the same machinery for scripts and tests.
+ * errors too. With "Show where each step looked" on, each result also gets both steps' Grad-CAM maps on the first
+ * view's clip (`explainViewClip`), computed after the prediction is shown. `window.a2dViewer` is the same machinery
+ * for scripts and tests.
  */
-import { ACTORS, VIDEO_ACTIONS } from '@a2d/core';
+import { ACTORS, VIDEO_ACTIONS, type Clip } from '@a2d/core';
 import { registerWasmTrainingKernels, tf } from '@a2d/engine';
 import { OneStepModel, TwoStepModel } from '@a2d/layers';
 import type { Classifier } from '@a2d/training';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { planFrames, predictViewClips, viewClips, type ViewerPrediction } from './clip-inference';
+import { explainViewClip, firstViewClip, heatOverlay, stepCaption, type FirstViewClip, type ViewerExplanation } from './first-view-explanation';
 import { MODEL_CARD_FILE, MODEL_DIR, parseModelCard, type ModelCard } from './model-card';
 import { decodeVideoFrames, type FrameScaling } from './video-frames';
 
@@ -31,6 +34,12 @@ export interface ViewerApi {
   decodeFile(file: File, size?: { width: number; height: number }): Promise<{ frameCount: number; frames: Record<number, number[]> }>;
   /** The source frames the page reads for a video of `frameCount` frames. */
   planFrames(frameCount: number): Promise<number[]>;
+  /** Grad-CAM of both steps on the first view's clip of frames decoded elsewhere (as `predictDecodedFrames` takes them). */
+  explainDecodedFrames(frameCount: number, frames: Record<number, ArrayLike<number>>): Promise<ViewerExplanation>;
+  /** The explanations drawn on the page so far, oldest first, once those being computed are done. */
+  drawnExplanations(): Promise<{ file: string; explanation: ViewerExplanation }[]>;
+  /** tfjs's live tensor count (for leak checks). */
+  numTensors(): number;
 }
 
 declare global {
@@ -103,11 +112,9 @@ function bars(title: string, names: readonly string[], probabilities: readonly n
   return box;
 }
 
-/** The first view's frames side by side, as the model saw them before cropping (decode size). */
-function frameStrip(frames: readonly Uint8Array[], card: ModelCard): HTMLCanvasElement {
-  const { width, height } = card.inference.decode;
+/** Frames (rgb24, `width` x `height` each) side by side on one canvas. */
+function framesCanvas(frames: readonly Uint8Array[], width: number, height: number): HTMLCanvasElement {
   const canvas = document.createElement('canvas');
-  canvas.className = 'strip';
   canvas.width = width * frames.length;
   canvas.height = height;
   const context = canvas.getContext('2d');
@@ -125,7 +132,41 @@ function frameStrip(frames: readonly Uint8Array[], card: ModelCard): HTMLCanvasE
   return canvas;
 }
 
-function renderOutcome(outcome: FileOutcome, card: ModelCard, strip?: HTMLCanvasElement): HTMLElement {
+/** The first view's frames side by side, as the model saw them before cropping (decode size). */
+function frameStrip(frames: readonly Uint8Array[], card: ModelCard): HTMLCanvasElement {
+  const canvas = framesCanvas(frames, card.inference.decode.width, card.inference.decode.height);
+  canvas.className = 'strip';
+  return canvas;
+}
+
+/** A clip's frames side by side, drawn twice as large (the model's input is small), at most the page's width. */
+function clipCanvas(clip: Clip): HTMLCanvasElement {
+  const frameBytes = clip.height * clip.width * 3;
+  const frames = Array.from({ length: clip.numFrames }, (_, t) => clip.data.subarray(t * frameBytes, (t + 1) * frameBytes));
+  const canvas = framesCanvas(frames, clip.width, clip.height);
+  canvas.style.width = `${2 * canvas.width}px`;
+  return canvas;
+}
+
+/** One row per explained step: its frames with the map blended in, captioned with the class and its probability. */
+function renderExplanation(explanation: ViewerExplanation, clip: FirstViewClip, predictedAction: string, clips: number): HTMLElement[] {
+  const [frames, size] = clip.shape;
+  const nodes: HTMLElement[] = [text('h4', `Where each step looked (Grad-CAM on the first view's ${frames} frames of ${size}x${size} px, as the model read them)`)];
+  for (const step of explanation.steps) {
+    const figure = document.createElement('figure');
+    figure.dataset.step = step.step;
+    figure.append(text('figcaption', stepCaption(step)), clipCanvas(heatOverlay(clip.pixels, step)));
+    nodes.push(figure);
+  }
+  const first = explanation.steps[0];
+  if (first.step === 'step1' && first.label !== predictedAction) {
+    nodes.push(text('p', `The prediction averages ${clips} clips; this is the first clip's own action, and step 2 is explained given it.`, 'note'));
+  }
+  nodes.push(text('p', `Hot colours (black, red, yellow, white) mark where the class's score rises; the blue bar under a frame is its share of the gradient x input. Computed in ${ms(explanation.milliseconds)}.`, 'note'));
+  return nodes;
+}
+
+function renderOutcome(outcome: FileOutcome, card: ModelCard, strip?: HTMLCanvasElement, explanationPanel?: HTMLElement): HTMLElement {
   const section = document.createElement('section');
   section.className = outcome.ok ? 'result' : 'result failed';
   section.dataset.file = outcome.file;
@@ -152,6 +193,7 @@ function renderOutcome(outcome: FileOutcome, card: ModelCard, strip?: HTMLCanvas
     ? `decode ${ms(outcome.decodeMilliseconds)}, model (one pass, one-step) ${ms(outcome.stepMilliseconds.step1)}`
     : `decode ${ms(outcome.decodeMilliseconds)}, step 1 ${ms(outcome.stepMilliseconds.step1)}, step 2 ${ms(outcome.stepMilliseconds.step2)}`;
   if (strip) section.append(strip);
+  if (explanationPanel) section.append(explanationPanel);
   section.append(
     pairs,
     text('p', `${outcome.frames} frames in the file; ${outcome.clips} clip(s) of ${card.model.numFrames} frames averaged; ${timing}`, 'timing'),
@@ -189,12 +231,33 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** Lets the page paint (the prediction, a note) before a long synchronous computation; a hidden tab may skip the frame. */
+function afterPaint(): Promise<void> {
+  return new Promise((resolve) => {
+    requestAnimationFrame(() => setTimeout(resolve, 0));
+    setTimeout(resolve, 100);
+  });
+}
+
+/** A shown result the page can explain: its first view's clip (decode size) and the panel the rows go into. */
+interface ExplainableResult {
+  file: string;
+  firstView: Clip;
+  predictedAction: string;
+  panel: HTMLElement;
+  /** Set once computed (or once it failed, with the error shown in the panel). */
+  explanation?: ViewerExplanation | { error: string };
+}
+
 /** `?scaling=canvas` scales with the canvas instead of swscale's bicubic (for comparisons). */
 const scaling: FrameScaling = new URLSearchParams(location.search).get('scaling') === 'canvas' ? 'canvas' : 'bicubic';
 
 function start(): ViewerApi {
   const status = element('status');
   const results = element('results');
+  const explainToggle = element<HTMLInputElement>('explain');
+  const explainable: ExplainableResult[] = [];
+  let explaining: Promise<void> = Promise.resolve();
   const loading = (async () => {
     const { backend, tried } = await chooseBackend();
     const card = await loadCard();
@@ -208,7 +271,7 @@ function start(): ViewerApi {
     return { backend, card, model };
   })();
 
-  async function predictFile(file: File): Promise<{ outcome: FileOutcome; strip?: HTMLCanvasElement }> {
+  async function predictFile(file: File): Promise<{ outcome: FileOutcome; strip?: HTMLCanvasElement; clips?: Clip[] }> {
     const { card, model } = await loading;
     try {
       const decodeStarted = performance.now();
@@ -223,7 +286,8 @@ function start(): ViewerApi {
         scaling,
       );
       const decodeMilliseconds = performance.now() - decodeStarted;
-      const prediction = await predictViewClips(model, viewClips(plan, decoded.frames, card), card);
+      const clips = viewClips(plan, decoded.frames, card);
+      const prediction = await predictViewClips(model, clips, card);
       const strip = frameStrip(plan.views[0].map((index) => decoded.frames.get(index) as Uint8Array), card);
       const outcome: FileOutcome = {
         ok: true,
@@ -236,10 +300,34 @@ function start(): ViewerApi {
         constrainedActor: ACTORS[prediction.constrained.actor],
         ...prediction,
       };
-      return { outcome, strip };
+      return { outcome, strip, clips };
     } catch (error) {
       return { outcome: { ok: false, file: file.name, error: describe(error) } };
     }
+  }
+
+  /** Explains every shown result not yet explained, one after another, while the toggle is on. */
+  function explainShown(): Promise<void> {
+    explaining = explaining.then(async () => {
+      // Results exist only once the model has loaded.
+      if (explainable.every((result) => result.explanation)) return;
+      const { card, model } = await loading;
+      for (const result of explainable) {
+        if (result.explanation || !explainToggle.checked) continue;
+        result.panel.replaceChildren(text('p', 'Working out where each step looked ...', 'note'));
+        await afterPaint();
+        try {
+          const clip = firstViewClip([result.firstView], card);
+          const explanation = explainViewClip(model, clip);
+          result.explanation = explanation;
+          result.panel.replaceChildren(...renderExplanation(explanation, clip, result.predictedAction, card.inference.views * card.inference.crops));
+        } catch (error) {
+          result.explanation = { error: describe(error) };
+          result.panel.replaceChildren(text('p', `Could not work out where each step looked: ${describe(error)}`, 'error'));
+        }
+      }
+    });
+    return explaining;
   }
 
   async function predictFiles(files: File[]): Promise<FileOutcome[]> {
@@ -247,9 +335,17 @@ function start(): ViewerApi {
     const outcomes: FileOutcome[] = [];
     for (const file of files) {
       status.textContent = `Reading ${file.name} ...`;
-      const { outcome, strip } = await predictFile(file);
+      const { outcome, strip, clips } = await predictFile(file);
       outcomes.push(outcome);
-      results.prepend(renderOutcome(outcome, card, strip));
+      let panel: HTMLElement | undefined;
+      if (outcome.ok && clips) {
+        panel = document.createElement('div');
+        panel.className = 'explanation';
+        explainable.push({ file: outcome.file, firstView: clips[0], predictedAction: outcome.action, panel });
+      }
+      results.prepend(renderOutcome(outcome, card, strip, panel));
+      // After the prediction is on the page: the gradients take longer than the prediction.
+      if (explainToggle.checked) void explainShown();
     }
     status.textContent = `Done: ${outcomes.filter((o) => o.ok).length} of ${outcomes.length} file(s) predicted.`;
     return outcomes;
@@ -265,6 +361,13 @@ function start(): ViewerApi {
       element('load-error').textContent = `The model failed to load: ${describe(error)}`;
     },
   );
+
+  explainToggle.addEventListener('change', () => {
+    results.classList.toggle('explaining', explainToggle.checked);
+    if (explainToggle.checked) void explainShown();
+  });
+  // A browser may restore the box ticked on reload.
+  results.classList.toggle('explaining', explainToggle.checked);
 
   const input = element<HTMLInputElement>('file');
   input.addEventListener('change', () => {
@@ -299,6 +402,22 @@ function start(): ViewerApi {
     },
     async planFrames(frameCount) {
       return planFrames(frameCount, (await loading).card).frames;
+    },
+    async explainDecodedFrames(frameCount, frames) {
+      const { card, model } = await loading;
+      const decoded = new Map(Object.entries(frames).map(([index, values]) => [Number(index), Uint8Array.from(values)]));
+      return explainViewClip(model, firstViewClip(viewClips(planFrames(frameCount, card), decoded, card), card));
+    },
+    async drawnExplanations() {
+      let settled: Promise<void>;
+      do {
+        settled = explaining;
+        await settled;
+      } while (settled !== explaining);
+      return explainable.flatMap(({ file, explanation }) => (explanation && 'steps' in explanation ? [{ file, explanation }] : []));
+    },
+    numTensors() {
+      return tf.memory().numTensors;
     },
   };
 }

@@ -215,6 +215,25 @@ describe('explainClip', () => {
     model.dispose();
   });
 
+  it('HiResCAM equals Grad-CAM under one global pool, and differs where the head pools a token grid', () => {
+    const clips = squareClips([1], new Rng('clip'));
+    const clip = tf.squeeze(clips, [0]) as tf.Tensor4D;
+    const global = TwoStepModel.create({ config: smallConfig({ motion: { frameDifferences: false, tokenGrid: 1, stream: false } }), inputSize: size, numFrames: time, rng: new Rng(3) });
+    const gridded = TwoStepModel.create({ config: smallConfig({ motion: { frameDifferences: false, tokenGrid: 2, stream: false } }), inputSize: size, numFrames: time, rng: new Rng(3) });
+    const before = tf.memory().numTensors;
+    // Under a global average pool the logit's gradient is the same at every location, so the two forms agree
+    // after the per-clip normalisation.
+    const [gradCam, hiResCam] = (['grad-cam', 'hires-cam'] as const).map((method) => explainTwoStepClip(global, clip, { method }));
+    expect(differs(gradCam.action.maps, hiResCam.action.maps)).toBeLessThan(1e-4);
+    expect(differs(gradCam.actor.maps, hiResCam.actor.maps)).toBeLessThan(1e-4);
+    const [gridGradCam, gridHiResCam] = (['grad-cam', 'hires-cam'] as const).map((method) => explainTwoStepClip(gridded, clip, { method }));
+    expect(differs(gridGradCam.action.maps, gridHiResCam.action.maps)).toBeGreaterThan(0.01);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([clips, clip]);
+    global.dispose();
+    gridded.dispose();
+  });
+
   it('rejects a clip of the wrong shape and a class out of range, with a typed error', () => {
     const model = TwoStepModel.create({ config: smallConfig(), inputSize: size, numFrames: time, rng: new Rng(5) });
     const wrong = tf.zeros([time, 32, 32, 3]) as tf.Tensor4D;

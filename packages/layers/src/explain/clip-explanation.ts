@@ -8,6 +8,8 @@
  * - Per-frame importance: gradient x input of the same logit w.r.t. the (normalised) frames, |g * x| summed over
  *   each frame's pixels and channels, normalised to sum 1. The baseline implied by gradient x input is the
  *   all-zero clip, i.e. the dataset mean colour after normalisation.
+ * - The maps are resampled to the frame around each feature cell's measured receptive-field centre
+ *   (`cell-alignment.ts`): plain resizing draws the `tiny` backbone's maps half a cell (7.5 px) off.
  * Everything is read back into plain arrays; no tensor outlives a call.
  */
 import { tf } from '@a2d/engine';
@@ -17,6 +19,7 @@ import { TWO_STEP_NAMES } from '../two-step-network';
 import type { TwoStepModel } from '../two-step-model';
 import { ExplanationError } from './explanation-error';
 import { evaluateSymbolic } from './graph-evaluation';
+import { measureCellAlignment, resampleCells, type CellAlignment } from './cell-alignment';
 
 /** The explanation of one head's class on one clip. */
 export interface ClassExplanation {
@@ -25,7 +28,8 @@ export interface ClassExplanation {
   /** The head's softmax probability of `classIndex` (step 2: given the conditioning action). */
   probability: number;
   /**
-   * Grad-CAM maps, [T, H, W] row-major at the frame size (bilinear upsampling). Normalised per clip: divided by
+   * Class maps (Grad-CAM or HiResCAM), [T, H, W] row-major at the frame size: bilinear between the feature cells'
+   * measured receptive-field centres (`cell-alignment.ts`), not plain resizing. Normalised per clip: divided by
    * the clip's largest value, so frames stay comparable; 0 everywhere when no location has a positive weight.
    */
   maps: Float32Array;
@@ -49,8 +53,23 @@ export interface OneStepExplanation {
   pair: ClassExplanation;
 }
 
+/**
+ * How the class map is formed from the feature map A [h, w, C] and the logit's gradient G:
+ * - `grad-cam` (Selvaraju et al. 2017): ReLU(sum_c mean_hw(G_c) * A_c), channel weights shared by every location;
+ * - `hires-cam` (Draelos & Carin 2020): ReLU(sum_c G_c * A_c), each location with its own gradient. Where the
+ *   head pools the map over regions (`model.motion.tokenGrid` > 1) the gradient differs per region, and only this
+ *   form keeps that; with one global average pool the two are equal up to a constant factor.
+ */
+export type CamMethod = 'grad-cam' | 'hires-cam';
+
+/** The map's form, shared by both explanation entry points. */
+export interface CamOptions {
+  /** Default `grad-cam`. */
+  method?: CamMethod;
+}
+
 /** Which classes `explainTwoStepClip` explains; omitted ones are the model's own choices. */
-export interface TwoStepExplanationOptions {
+export interface TwoStepExplanationOptions extends CamOptions {
   /** Action to explain for step 1, and to condition step 2 on (default: step 1's argmax, as `predict` does). */
   action?: number;
   /** Actor to explain for step 2 (default: step 2's argmax given the action). */
@@ -58,7 +77,7 @@ export interface TwoStepExplanationOptions {
 }
 
 /** Which pair `explainOneStepClip` explains. */
-export interface OneStepExplanationOptions {
+export interface OneStepExplanationOptions extends CamOptions {
   /** Pair class (default: the argmax). */
   pair?: number;
 }
@@ -128,18 +147,42 @@ function headLogits(head: HeadGraph, clip: tf.Tensor, featureMap?: tf.Tensor): t
   return tf.squeeze(logits, [0]) as tf.Tensor1D;
 }
 
-/** Grad-CAM [T, S, S] in [0, 1] of logit `classIndex` (see `ClassExplanation.maps` for the normalisation). */
-function gradCam(head: HeadGraph, clip: tf.Tensor, classIndex: number, size: number): tf.Tensor3D {
+/** Measured cell centres per feature map and clip shape (see `cell-alignment.ts`); weights do not move them. */
+const alignments = new WeakMap<tf.SymbolicTensor, Map<string, CellAlignment>>();
+
+/** The cell centres of `head`'s feature map on clips shaped like `clip` (measured once, then remembered). */
+function alignmentOf(head: HeadGraph, clip: tf.Tensor, cells: { rows: number; columns: number }): CellAlignment {
+  const key = clip.shape.join('x');
+  const known = alignments.get(head.featureMap) ?? new Map<string, CellAlignment>();
+  alignments.set(head.featureMap, known);
+  let alignment = known.get(key);
+  if (!alignment) {
+    const featuresOf = (frames: tf.Tensor) => evaluateSymbolic([head.featureMap], new Map<tf.SymbolicTensor, tf.Tensor>([[head.framesInput, frames], ...head.extraFeeds]))[0];
+    alignment = measureCellAlignment(featuresOf, clip.shape, cells);
+    known.set(key, alignment);
+  }
+  return alignment;
+}
+
+/**
+ * The class map [T, S, S] in [0, 1] of logit `classIndex` (see `ClassExplanation.maps` for the normalisation): the
+ * ReLU of the weighted channel sum at the feature map's resolution, resampled onto the frame around the cells'
+ * measured centres.
+ */
+function classMap(head: HeadGraph, clip: tf.Tensor, classIndex: number, size: number, method: CamMethod): Float32Array {
   const [activations] = evaluateSymbolic([head.featureMap], new Map<tf.SymbolicTensor, tf.Tensor>([[head.framesInput, clip], ...head.extraFeeds]));
   const gradient = tf.grad((featureMap: tf.Tensor) => tf.gather(headLogits(head, clip, featureMap), classIndex))(activations);
-  // Channel weights per frame: the spatial mean of the gradient (the paper's global-average-pooled gradient).
-  const weights = tf.mean(gradient, [1, 2], true);
-  const cam = tf.relu(tf.sum(tf.mul(weights, activations), -1, true)) as tf.Tensor4D;
-  const upsampled = tf.image.resizeBilinear(cam, [size, size], false, true);
-  const peak = tf.max(upsampled);
+  // Grad-CAM's channel weights per frame: the spatial mean of the gradient (the paper's global-average-pooled
+  // gradient); HiResCAM keeps each location's own gradient.
+  const weights = method === 'grad-cam' ? tf.mean(gradient, [1, 2], true) : gradient;
+  const cam = tf.relu(tf.sum(tf.mul(weights, activations), -1));
+  const [time, rows, columns] = cam.shape;
+  const maps = resampleCells(cam.dataSync(), [time, rows, columns], alignmentOf(head, clip, { rows, columns }), size, size);
+  let peak = 0;
+  for (const value of maps) peak = Math.max(peak, value);
   // A map with no positive location stays zero rather than dividing by zero.
-  const normalised = tf.where(tf.greater(peak, 0), tf.div(upsampled, tf.maximum(peak, 1e-30)), tf.zerosLike(upsampled));
-  return tf.squeeze(normalised, [3]) as tf.Tensor3D;
+  if (peak > 0) for (let i = 0; i < maps.length; i++) maps[i] /= peak;
+  return maps;
 }
 
 /** Gradient x input of logit `classIndex`, per frame, normalised to sum 1. */
@@ -151,13 +194,13 @@ function frameImportance(head: HeadGraph, clip: tf.Tensor, classIndex: number): 
 }
 
 /** Explains `classIndex` of `head` (default: its argmax) on `clip` [1, T, S, S, 3]; call inside `tf.tidy`. */
-function explainHead(head: HeadGraph, clip: tf.Tensor, classIndex: number | undefined): ClassExplanation {
+function explainHead(head: HeadGraph, clip: tf.Tensor, classIndex: number | undefined, method: CamMethod = 'grad-cam'): ClassExplanation {
   const [, time, size] = clip.shape;
   const logits = headLogits(head, clip);
   const chosen = classIndex ?? argMaxOf(logits.dataSync());
   const probability = tf.softmax(logits).dataSync()[chosen];
-  const maps = gradCam(head, clip, chosen, size).dataSync() as Float32Array;
-  return { classIndex: chosen, probability, maps: Float32Array.from(maps), mapShape: [time, size, size], frameImportance: frameImportance(head, clip, chosen) };
+  const maps = classMap(head, clip, chosen, size, method);
+  return { classIndex: chosen, probability, maps, mapShape: [time, size, size], frameImportance: frameImportance(head, clip, chosen) };
 }
 
 /**
@@ -183,14 +226,14 @@ export function explainTwoStepClip(model: TwoStepModel, frames: tf.Tensor4D, opt
       logits: actionLogits,
       featureMap: featureMapOf(full, config.sharedBackbone ? 'backbone/' : 'action_backbone/'),
     };
-    const action = explainHead(actionHead, clip, options.action);
+    const action = explainHead(actionHead, clip, options.action, options.method);
     const actorHead: HeadGraph = {
       ...actionHead,
       extraFeeds: [[conditionInput, tf.oneHot(tf.tensor1d([action.classIndex], 'int32'), NUM_ACTIONS).toFloat()]],
       logits: actorLogits,
       featureMap: featureMapOf(full, config.sharedBackbone ? 'backbone/' : 'actor_backbone/'),
     };
-    return { action, actor: explainHead(actorHead, clip, options.actor) };
+    return { action, actor: explainHead(actorHead, clip, options.actor, options.method) };
   });
 }
 
@@ -206,7 +249,7 @@ export function explainOneStepClip(model: OneStepModel, frames: tf.Tensor4D, opt
     logits: network.outputs[0],
     featureMap: featureMapOf(network, 'backbone/'),
   };
-  return inScope(() => ({ pair: explainHead(head, tf.expandDims(frames, 0), options.pair) }));
+  return inScope(() => ({ pair: explainHead(head, tf.expandDims(frames, 0), options.pair, options.method) }));
 }
 
 /** Explains a two-step or one-step model's prediction on one clip (dispatches on the model). */

@@ -6,3 +6,6 @@
 // PNG checks: decode a rendered chart and measure what was actually drawn.
 export { countPixels, decodePng, expectChartPng, greyVariance, pngHeader } from './png-pixels';
 export type { DecodedPng } from './png-pixels';
+
+// A small strip PNG (contact sheet) for specs of the error gallery.
+export { flatStripPng } from './strip-png';

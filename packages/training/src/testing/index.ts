@@ -5,3 +5,6 @@
 
 /** The tiny synthetic dataset, a small fast config on it, and a trained tiny experiment (`makeTinyDataset`, ...). */
 export * as trainingFixtures from './tiny-experiment';
+
+/** An experiment folder with only its `config.json`, for specs of the folder's readers. */
+export { writeExperimentConfigFile } from './experiment-config-file';

@@ -147,7 +147,7 @@ describe('evaluator:explain --split', () => {
       expect(row.frameImportance.step1.reduce((sum, value) => sum + value, 0)).toBeCloseTo(1, 5);
     }
     const text = chunks.join('');
-    expect(text).toContain(`explained 3 of ${summary.clipsInSplit} test clips (3 with annotations, 0 skipped)`);
+    expect(text).toContain(`explained 3 of the first 3 of ${summary.clipsInSplit} test clips (3 with annotations, 0 skipped)`);
     expect(text).toMatch(/step 2 \(actor\): +\d\.\d{3} \[\d\.\d{3}, \d\.\d{3}\] of \d+ frames/);
     expect(text).toContain(`wrote ${path.join(out, 'summary.json')} and 3 strips in ${path.join(out, 'strips')}`);
   }, 300_000);

@@ -28,8 +28,9 @@ import { experimentSelectionFlags, findExperiment } from './experiment-folder';
 export const EXPLAIN_COMMAND_LINE = {
   name: 'evaluator:explain',
   summary:
-    "explains an experiment's two-step prediction on video files: Grad-CAM maps per frame for step 1 (action) and step 2 (actor given the action) " +
-    'and per-frame importance, on the first clip sampled as evaluator:predict does; writes <file>.json and <file>.png per file',
+    "explains an experiment's two-step predictions: Grad-CAM maps per frame for step 1 (action) and step 2 (actor given the action) and per-frame importance, " +
+    'on video files (the first clip, sampled as evaluator:predict does; <file>.json and <file>.png each) or on a split (--split: the pointing game against ' +
+    "the dataset's annotated actor boxes, sanity checks, summary.json and strips)",
   flags: z.object({
     experimentName: experimentSelectionFlags.experimentName.describe('the experiment: a folder of experiment.dir').meta({ placeholder: 'name' }),
     video: listFlag().optional().describe('a video file to explain (or use --split)').meta({ placeholder: 'file' }),
@@ -198,7 +199,9 @@ function formatRate(summary: PointingSummary): string {
 
 /** The printed summary of a split's explanation. */
 export function formatSplitExplanation(summary: SplitExplanation, summaryFile: string, seconds: number): string {
-  const lines = [`explained ${summary.clips} of ${summary.clipsInSplit} ${summary.split} clips (${summary.annotatedClips} with annotations, ${summary.skipped.length} skipped) in ${seconds.toFixed(0)} s`];
+  const attempted = summary.clips + summary.skipped.length;
+  const of = attempted < summary.clipsInSplit ? `the first ${attempted} of ${summary.clipsInSplit}` : `${summary.clipsInSplit}`;
+  const lines = [`explained ${summary.clips} of ${of} ${summary.split} clips (${summary.annotatedClips} with annotations, ${summary.skipped.length} skipped) in ${seconds.toFixed(0)} s`];
   const { step1, step2, byActor } = summary.pointing;
   if (step1.frames === 0) {
     lines.push('pointing game: no annotated frame to score (the dataset has no Annotations/mat/<id>/*.mat; synth:generate writes them)');

@@ -49,4 +49,20 @@ describe('measureCellAlignment', () => {
     }
     model.dispose();
   });
+
+  it("finds resnet18's cells centred on 32j (torchvision's symmetric padding), not 32j + 15.5", () => {
+    const config = modelConfigSchema.parse({ backbone: 'resnet18', hiddenDim: 16, numHeads: 2, numLayers: 1, actionEmbeddingDim: 8, motion: { frameDifferences: false, tokenGrid: 1 } });
+    const model = TwoStepModel.create({ config, inputSize: 96, numFrames: 1, rng: new Rng(3) });
+    const full = model.network.full;
+    const featureMap = full.getLayer('backbone/avg_pool').getInputAt(0) as tf.SymbolicTensor;
+    const alignment = measureCellAlignment((frames) => evaluateSymbolic([featureMap], new Map([[full.inputs[0], frames]]))[0], [1, 1, 96, 96, 3], { rows: 3, columns: 3 });
+    for (const axis of [alignment.rows, alignment.columns]) {
+      expect(axis.stride).toBe(32);
+      // Each stride-2 stage (7x7 stem, max pool, the first block of layers 2-4) maps output i to input 2i. The field
+      // reaches past the 96 px frame and the noise's ReLU gating makes it only roughly symmetric: within 1/8 cell
+      // (a plain centroid said 8.8, pulled towards the frame's centre).
+      expect(Math.abs(axis.offset)).toBeLessThan(4);
+    }
+    model.dispose();
+  }, 60_000);
 });

@@ -5,8 +5,8 @@
  * before) each stride-2 3x3 stage covers input pixels 2i..2i+2, so the `tiny` backbone's cell j is centred on pixel
  * 16j + 15, half a cell (7.5 px) from where plain resizing draws it; torchvision's symmetric padding moves it the
  * other way. Rather than derive this per architecture, it is measured: the gradient of one interior cell's channel
- * sum with respect to the input is that cell's effective receptive field (Luo et al. 2016), and its centroid is the
- * cell's centre. The input is seeded Gaussian noise (the same numbers everywhere, so Node and the browser agree): a
+ * sum with respect to the input is that cell's effective receptive field (Luo et al. 2016), and its centre (the
+ * centroid of a window centred on it, `fieldCentre`) is the cell's centre. The input is seeded Gaussian noise (the same numbers everywhere, so Node and the browser agree): a
  * blank clip leaves a fresh network's ReLUs exactly at 0, where their gradient is 0. Measured once per feature map
  * and input shape (the network is translation-equivariant away from the borders), then the maps are resampled
  * bilinearly around those centres, clamped at the borders.
@@ -32,10 +32,10 @@ export function nominalAlignment(cells: number, size: number): AxisAlignment {
   return { offset: stride / 2 - 0.5, stride };
 }
 
-/** Centroid of non-negative weights over indices 0..n-1 (undefined when they sum to 0). */
-function centroid(weights: ArrayLike<number>): number | undefined {
+/** Centroid of `weights` over the pixels lo..hi (clamped to the array); undefined when they sum to 0. */
+function centroidBetween(weights: ArrayLike<number>, lo: number, hi: number): number | undefined {
   let [total, moment] = [0, 0];
-  for (let i = 0; i < weights.length; i++) {
+  for (let i = Math.max(0, Math.ceil(lo)); i <= Math.min(weights.length - 1, Math.floor(hi)); i++) {
     total += weights[i];
     moment += i * weights[i];
   }
@@ -43,8 +43,27 @@ function centroid(weights: ArrayLike<number>): number | undefined {
 }
 
 /**
+ * Centre of an effective receptive field's marginal (non-negative weights over pixels 0..n-1; undefined when they sum
+ * to 0). A plain centroid is pulled towards the image centre where the field reaches past a border (ResNets at small
+ * inputs): the centroid is taken instead over a window centred on the estimate and reaching the nearer border, and
+ * the window moved to the new estimate until it settles. For a field symmetric about its centre that is its centre,
+ * whatever the border cuts off.
+ */
+function fieldCentre(weights: ArrayLike<number>): number | undefined {
+  const last = weights.length - 1;
+  let centre = centroidBetween(weights, 0, last);
+  for (let step = 0; step < 50 && centre !== undefined; step++) {
+    const reach = Math.min(centre, last - centre);
+    const next = centroidBetween(weights, centre - reach, centre + reach);
+    if (next === undefined || Math.abs(next - centre) < 1e-6) break;
+    centre = next;
+  }
+  return centre;
+}
+
+/**
  * Measures the cell centres of `featuresOf(frames)` ([N, h, w, C] for frames [1, T, S, S, 3]) on a noise clip of
- * `clipShape`: the centroid of |d(sum of cell (h/2, w/2)'s channels) / d(input)|. An axis whose gradient is all
+ * `clipShape`: the centre (`fieldCentre`) of |d(sum of cell (h/2, w/2)'s channels) / d(input)| per axis. An axis whose gradient is all
  * zero (every unit of the cell dead) keeps the nominal alignment. Frees what it makes.
  */
 export function measureCellAlignment(featuresOf: (frames: tf.Tensor) => tf.Tensor, clipShape: readonly number[], cells: { rows: number; columns: number }): CellAlignment {
@@ -60,7 +79,7 @@ export function measureCellAlignment(featuresOf: (frames: tf.Tensor) => tf.Tenso
   });
   const axis = (weights: ArrayLike<number>, cell: number, count: number, size: number): AxisAlignment => {
     const nominal = nominalAlignment(count, size);
-    const centre = centroid(weights);
+    const centre = fieldCentre(weights);
     return centre === undefined ? nominal : { offset: centre - cell * nominal.stride, stride: nominal.stride };
   };
   return { rows: axis(rowWeights, row, cells.rows, height), columns: axis(columnWeights, column, cells.columns, width) };

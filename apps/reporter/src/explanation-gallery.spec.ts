@@ -221,7 +221,10 @@ describe('reporter:plots with explanations', () => {
     expect(groups[0]).toContain('<figcaption>rw-0: true rolling / adult, predicted walking (p 0.90) / adult (p 0.90)</figcaption>');
     // Most confident first: rw-0 (0.90) before rw-7 (0.83).
     expect(groups[0].indexOf('rw-0:')).toBeLessThan(groups[0].indexOf('rw-7:'));
-    for (const src of section.match(/src="[^"]*"/g) ?? []) expect(src).toMatch(/^src="data:image\/png;base64,[A-Za-z0-9+/=]+"$/);
+    // The figure is PNG, the strips JPEG (see @a2d/reporting's strip-jpeg.ts).
+    const sources = section.match(/src="[^"]*"/g) ?? [];
+    expect(sources.filter((src) => src.startsWith('src="data:image/jpeg;base64,'))).toHaveLength(16);
+    for (const src of sources) expect(src).toMatch(/^src="data:image\/(png|jpeg);base64,[A-Za-z0-9+/=]+"$/);
 
     // Strips that are gone or not PNGs are one notice naming them, in the console and the report, not a crash.
     const gone = path.join(root, 'explanations', 'test', 'strips', 'rw-gone.png');

@@ -136,7 +136,7 @@ describe('reporter:plots', () => {
     // Self-contained: every reference is a data: URI or an anchor of the page itself.
     const references = [...report.matchAll(/\b(?:src|href)="([^"]*)"/g)].map((match) => match[1]);
     expect(references.length).toBeGreaterThan(11);
-    for (const reference of references) expect(reference).toMatch(/^(data:image\/png;base64,|#)/);
+    for (const reference of references) expect(reference).toMatch(/^(data:image\/(png|jpeg);base64,|#)/);
     expect(report.match(/<img /g)).toHaveLength(11);
     // Escaped: the name and the skipped video id appear only as text.
     expect(report).not.toMatch(/<script/i);

@@ -94,8 +94,10 @@ describe('renderHtmlReport', () => {
     const refs = [...html.matchAll(/\s(src|href)="([^"]*)"/g)].map((match) => ({ kind: match[1], value: match[2] }));
     // Two plots, the localisation figure and two gallery strips.
     expect(refs.filter((ref) => ref.kind === 'src')).toHaveLength(5);
+    // Plots are PNG; the gallery's strips are embedded as JPEG (photographs, a quarter of the size).
+    expect(refs.filter((ref) => ref.value.startsWith('data:image/jpeg;base64,'))).toHaveLength(2);
     for (const ref of refs) {
-      if (ref.kind === 'src') expect(ref.value).toMatch(/^data:image\/png;base64,[A-Za-z0-9+/=]+$/);
+      if (ref.kind === 'src') expect(ref.value).toMatch(/^data:image\/(png|jpeg);base64,[A-Za-z0-9+/=]+$/);
       else {
         expect(ref.value).toMatch(/^#/);
         expect(html).toContain(`id="${ref.value.slice(1)}"`);

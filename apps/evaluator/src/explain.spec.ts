@@ -50,13 +50,14 @@ describe('evaluator:explain', () => {
     expect(lines).toHaveLength(2);
     expect(lines[0]).toBe(`error: ${missing}: file not found`);
     const explained = outcome.files[1];
-    if (!explained?.ok) throw new Error(`expected an explanation, got ${JSON.stringify(explained)}`);
+    if (!explained?.ok || explained.kind !== 'two-step') throw new Error(`expected a two-step explanation, got ${JSON.stringify(explained)}`);
     const stem = path.basename(clip, '.mp4');
     expect(explained.json).toBe(path.join(outcome.outDir, `${stem}.json`));
     expect(lines[1]).toContain(`${clip}: ${explained.action} (p ${explained.actionProbability.toFixed(4)}) -> ${explained.actor}`);
     expect(lines[1]).toContain(`wrote ${explained.json}, ${explained.png}`);
 
     const json = JSON.parse(readFileSync(explained.json, 'utf8')) as ExplanationJson;
+    if (json.kind !== 'two-step') throw new Error(`expected a two-step JSON, got ${json.kind}`);
     const [time, size] = json.mapShape;
     expect(json.mapShape).toEqual([time, size, size]);
     expect(time).toBeGreaterThan(1);
@@ -80,6 +81,32 @@ describe('evaluator:explain', () => {
     expect([png.width, png.height]).toEqual([explained.pngSize.width, explained.pngSize.height]);
     expect(png.width).toBeGreaterThanOrEqual(time * size);
     expect(png.height).toBeGreaterThan(2 * size);
+  }, 300_000);
+});
+
+describe('evaluator:explain with the one-step baseline', () => {
+  it("draws the pair's map as one row and writes it as `pair`; --split refuses the checkpoint in one line", async () => {
+    await trainingFixtures.trainTinyExperiment(root, experiments, { name: 'tiny-one', overrides: { model: { kind: 'one-step' }, train: { epochs: 1 } } });
+    const clip = path.join(root, 'clips320H', readClipName());
+    const chunks: string[] = [];
+    const out = path.join(base, 'one-step-explanations');
+    const outcome = await runExplainCommand([`--experiments-dir=${experiments}`, '--experiment-name=tiny-one', '--backend=wasm', `--video=${clip}`, `--out=${out}`], (text) => chunks.push(text), quiet);
+    if (outcome.mode !== 'files') throw new Error('expected the files mode');
+    const [explained] = outcome.files;
+    if (!explained?.ok || explained.kind !== 'one-step') throw new Error(`expected a one-step explanation, got ${JSON.stringify(explained)}`);
+    expect(outcome.exitCode).toBe(0);
+    expect(chunks.join('')).toBe(`${clip}: pair ${explained.actor} ${explained.action} (p ${explained.pairProbability.toFixed(4)}); wrote ${explained.json}, ${explained.png}\n`);
+    const json = JSON.parse(readFileSync(explained.json, 'utf8')) as ExplanationJson;
+    if (json.kind !== 'one-step') throw new Error(`expected a one-step JSON, got ${json.kind}`);
+    expect([json.pair.actor, json.pair.action, json.pair.label]).toEqual([explained.actor, explained.action, `${explained.actor}-${explained.action}`]);
+    expectStep(json.pair, json.mapShape);
+    // One row of frames (48 px) with its caption, where the two-step strip has two.
+    const png = await decodePng(readFileSync(explained.png));
+    expect(png.height).toBeGreaterThan(48);
+    expect(png.height).toBeLessThan(2 * 48);
+    await expect(
+      runExplainCommand([`--experiments-dir=${experiments}`, '--experiment-name=tiny-one', '--backend=wasm', '--split=test', '--limit=1', `--out=${path.join(base, 'one-split')}`], () => undefined, quiet),
+    ).rejects.toThrow(/explains two-step models; this checkpoint is one-step/);
   }, 300_000);
 });
 

@@ -6,8 +6,8 @@
  * action), and each frame's importance (`explainClip` of `@a2d/layers`). Writes `<out>/<file name>.json` (labels,
  * probabilities, the maps rounded to 3 decimals, frame importance) and `<out>/<file name>.png` (the frames with
  * each step's map overlaid, one row per step, frame importance as a bar under each frame); `--out` defaults to
- * `<experiment>/explanations`. A file that cannot be read gets one error line; the others are still explained,
- * and the exit code is 1.
+ * `<experiment>/explanations`. The one-step baseline gets its pair's map (one row, `pair` in the JSON). A file that
+ * cannot be read gets one error line; the others are still explained, and the exit code is 1.
  *
  * `npx nx run evaluator:explain --experiment-name=<name> --split=test [--limit=N] [--strips=all|errors|none]
  * [--out=<dir>] [--root=<dataset dir>]` explains the split's clips instead (`explainSplit` of `@a2d/training`):
@@ -16,10 +16,10 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
-import { overlayHeatmaps, renderContactSheet } from '@a2d/augment';
+import { overlayHeatmaps, renderContactSheet, type ContactSheetRow } from '@a2d/augment';
 import { A2dError, a2dConfigSchema, ACTORS, checkOutputPath, ConfigError, givenConfigPaths, listFlag, loadConfig, numberFlag, parseCommandLine, runCommandLine, stringFlag, VIDEO_ACTIONS, writeFileAtomic, type Clip } from '@a2d/core';
 import { initEngine, tf } from '@a2d/engine';
-import { explainClip, ExplanationError, OneStepModel, type CamMethod, type ClassExplanation, type TwoStepExplanation } from '@a2d/layers';
+import { explainClip, OneStepModel, PAIR_CLASSES, type CamMethod, type ClassExplanation } from '@a2d/layers';
 import type { PointingSummary } from '@a2d/metrics';
 import { explainSplit, STRIPS_DIR, VideoFilePredictor, type PredictorSettings, type SplitExplanation, type VideoFileClip } from '@a2d/training';
 import { experimentSelectionFlags, findExperiment } from './experiment-folder';
@@ -71,8 +71,8 @@ export interface ExplainedStepJson {
   frameImportance: number[];
 }
 
-/** The content of `<file>.json`. */
-export interface ExplanationJson {
+/** What every `<file>.json` holds besides the maps. */
+interface ExplanationJsonHeader {
   file: string;
   videoId: string;
   checkpoint: string;
@@ -81,14 +81,40 @@ export interface ExplanationJson {
   method: CamMethod;
   /** [T, S, S]: frames, then the map's rows and columns (the model's input size). */
   mapShape: [number, number, number];
+}
+
+/** `<file>.json` of a two-step model: both steps. */
+export interface TwoStepExplanationJson extends ExplanationJsonHeader {
+  kind: 'two-step';
   step1: ExplainedStepJson;
   /** Step 2, conditioned on step 1's action. */
   step2: ExplainedStepJson & { givenAction: string };
 }
 
-/** One file's outcome. */
+/** `<file>.json` of the one-step baseline: its (actor, action) pair, `label` as `<actor>-<action>`. */
+export interface OneStepExplanationJson extends ExplanationJsonHeader {
+  kind: 'one-step';
+  pair: ExplainedStepJson & { actor: string; action: string };
+}
+
+/** The content of `<file>.json`. */
+export type ExplanationJson = TwoStepExplanationJson | OneStepExplanationJson;
+
+/** Where one file's explanation went. */
+interface WrittenExplanation {
+  ok: true;
+  file: string;
+  action: string;
+  actor: string;
+  json: string;
+  png: string;
+  pngSize: { width: number; height: number };
+}
+
+/** One file's outcome: a two-step model's both steps, the one-step baseline's pair, or the error. */
 export type ExplainedFile =
-  | { ok: true; file: string; action: string; actionProbability: number; actor: string; actorProbability: number; json: string; png: string; pngSize: { width: number; height: number } }
+  | (WrittenExplanation & { kind: 'two-step'; actionProbability: number; actorProbability: number })
+  | (WrittenExplanation & { kind: 'one-step'; pairProbability: number })
   | { ok: false; file: string; error: string };
 
 /** What `runExplainCommand` did with `--video` files. */
@@ -136,57 +162,64 @@ function overlaidClip(pixels: Clip, step: ClassExplanation): Clip {
 
 /** Explains one file's first clip and writes its JSON and PNG into `outDir`. */
 async function explainFile(clip: VideoFileClip, settings: PredictorSettings, outDir: string, method: CamMethod): Promise<ExplainedFile & { ok: true }> {
-  if (clip.model instanceof OneStepModel) throw new ExplanationError('model', 'evaluator:explain explains two-step models; this checkpoint is one-step');
   const frames = tf.tensor4d(clip.normalised, clip.shape);
-  let explanation: TwoStepExplanation;
+  type Written = Pick<WrittenExplanation, 'ok' | 'file' | 'json' | 'png' | 'pngSize'>;
+  let explained: { json: ExplanationJson; rows: ContactSheetRow[]; outcome: (written: Written) => ExplainedFile & { ok: true } };
+  const header = { file: clip.file, videoId: clip.videoId, checkpoint: settings.checkpoint, weights: settings.weights, method };
   try {
-    explanation = explainClip(clip.model, frames, { method });
+    if (clip.model instanceof OneStepModel) {
+      const { pair } = explainClip(clip.model, frames, { method });
+      const classes = PAIR_CLASSES[pair.classIndex];
+      const [actorName, actionName] = [ACTORS[classes.actor], VIDEO_ACTIONS[classes.action]];
+      explained = {
+        json: {
+          ...header,
+          kind: 'one-step',
+          mapShape: pair.mapShape,
+          pair: { label: `${actorName}-${actionName}`, actor: actorName, action: actionName, probability: pair.probability, maps: nestedMaps(pair), frameImportance: pair.frameImportance },
+        },
+        rows: [{ label: `one-step pair: ${actorName} ${actionName} (p ${pair.probability.toFixed(3)})`, clip: overlaidClip(clip.pixels, pair) }],
+        outcome: (written) => ({ ...written, kind: 'one-step', action: actionName, actor: actorName, pairProbability: pair.probability }),
+      };
+    } else {
+      const { action, actor } = explainClip(clip.model, frames, { method });
+      const [actionName, actorName] = [VIDEO_ACTIONS[action.classIndex], ACTORS[actor.classIndex]];
+      explained = {
+        json: {
+          ...header,
+          kind: 'two-step',
+          mapShape: action.mapShape,
+          step1: { label: actionName, probability: action.probability, maps: nestedMaps(action), frameImportance: action.frameImportance },
+          step2: { label: actorName, givenAction: actionName, probability: actor.probability, maps: nestedMaps(actor), frameImportance: actor.frameImportance },
+        },
+        rows: [
+          { label: `step 1: action ${actionName} (p ${action.probability.toFixed(3)})`, clip: overlaidClip(clip.pixels, action) },
+          { label: `step 2: actor ${actorName} given ${actionName} (p ${actor.probability.toFixed(3)})`, clip: overlaidClip(clip.pixels, actor) },
+        ],
+        outcome: (written) => ({ ...written, kind: 'two-step', action: actionName, actor: actorName, actionProbability: action.probability, actorProbability: actor.probability }),
+      };
+    }
   } finally {
     frames.dispose();
   }
-  const { action, actor } = explanation;
-  const actionName = VIDEO_ACTIONS[action.classIndex];
-  const actorName = ACTORS[actor.classIndex];
   const stem = path.basename(clip.file, path.extname(clip.file));
-  const json: ExplanationJson = {
-    file: clip.file,
-    videoId: clip.videoId,
-    checkpoint: settings.checkpoint,
-    weights: settings.weights,
-    method,
-    mapShape: action.mapShape,
-    step1: { label: actionName, probability: action.probability, maps: nestedMaps(action), frameImportance: action.frameImportance },
-    step2: { label: actorName, givenAction: actionName, probability: actor.probability, maps: nestedMaps(actor), frameImportance: actor.frameImportance },
-  };
   const jsonFile = path.join(outDir, `${stem}.json`);
   // Compact: the maps are T x S x S numbers per step (2.5 MB pretty-printed for 8 frames of 112 px).
-  await writeFileAtomic(jsonFile, `${JSON.stringify(json)}\n`);
-  const sheet = renderContactSheet([
-    { label: `step 1: action ${actionName} (p ${action.probability.toFixed(3)})`, clip: overlaidClip(clip.pixels, action) },
-    { label: `step 2: actor ${actorName} given ${actionName} (p ${actor.probability.toFixed(3)})`, clip: overlaidClip(clip.pixels, actor) },
-  ]);
+  await writeFileAtomic(jsonFile, `${JSON.stringify(explained.json)}\n`);
+  const sheet = renderContactSheet(explained.rows);
   const pngFile = path.join(outDir, `${stem}.png`);
   await writeFileAtomic(pngFile, sheet.png);
-  return {
-    ok: true,
-    file: clip.file,
-    action: actionName,
-    actionProbability: action.probability,
-    actor: actorName,
-    actorProbability: actor.probability,
-    json: jsonFile,
-    png: pngFile,
-    pngSize: { width: sheet.width, height: sheet.height },
-  };
+  return explained.outcome({ ok: true, file: clip.file, json: jsonFile, png: pngFile, pngSize: { width: sheet.width, height: sheet.height } });
 }
 
 /** The printed line of one file's outcome. */
 export function formatExplainedFile(outcome: ExplainedFile): string {
   if (!outcome.ok) return `error: ${outcome.error}\n`;
-  return (
-    `${outcome.file}: ${outcome.action} (p ${outcome.actionProbability.toFixed(4)}) -> ${outcome.actor} (p(actor|action) ${outcome.actorProbability.toFixed(4)}); ` +
-    `wrote ${outcome.json}, ${outcome.png}\n`
-  );
+  const what =
+    outcome.kind === 'two-step'
+      ? `${outcome.action} (p ${outcome.actionProbability.toFixed(4)}) -> ${outcome.actor} (p(actor|action) ${outcome.actorProbability.toFixed(4)})`
+      : `pair ${outcome.actor} ${outcome.action} (p ${outcome.pairProbability.toFixed(4)})`;
+  return `${outcome.file}: ${what}; wrote ${outcome.json}, ${outcome.png}\n`;
 }
 
 /** Runs the command; `print` receives the output. Command-line, experiment and checkpoint errors propagate. */
@@ -277,7 +310,6 @@ export async function runExplainCommand(argv: readonly string[], print: (text: s
   const { settings } = predictor;
   const files: ExplainedFile[] = [];
   try {
-    if (settings.modelKind !== 'two-step') throw new ExplanationError('model', `evaluator:explain explains two-step models; ${settings.checkpoint} is ${settings.modelKind}`);
     for (const file of videos) {
       let outcome: ExplainedFile;
       try {

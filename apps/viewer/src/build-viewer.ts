@@ -18,7 +18,7 @@ import { build, type Plugin } from 'esbuild';
 import { ACTORS, checkOutputPath, DatasetError, outputPathError, VIDEO_ACTIONS, type A2dConfig, type OutputTarget } from '@a2d/core';
 import { readMetricsJson } from '@a2d/metrics';
 import { readSynthManifest } from '@a2d/synth';
-import { checkpointConfig, CheckpointError, experimentPaths, loadCheckpointModel, networkOf, parseEpochRecords, type EpochRecord } from '@a2d/training';
+import { checkpointConfig, existingCheckpointDir, experimentPaths, loadCheckpointModel, networkOf, parseEpochRecords, type EpochRecord } from '@a2d/training';
 import { MODEL_CARD_FILE, MODEL_DIR, modelCardSchema, type ModelCard } from './page/model-card';
 
 /** What to build from and where. */
@@ -183,8 +183,7 @@ export async function buildViewer(options: BuildViewerOptions): Promise<BuiltVie
   const paths = experimentPaths(path.dirname(options.experimentDir), path.basename(options.experimentDir));
   const outDir = path.resolve(options.outDir ?? paths.viewer);
   checkOutputPath(outDir, 'folder');
-  const checkpointDir = options.checkpoint ?? paths.bestCheckpoint;
-  if (!existsSync(checkpointDir)) throw new CheckpointError(checkpointDir, 'not found (train first, or pass --checkpoint=<folder>)');
+  const checkpointDir = existingCheckpointDir(options.experimentDir, options.checkpoint);
   const config = checkpointConfig(checkpointDir, options.experimentDir);
   // Load it here first: a checkpoint that fails its manifest or does not load must not reach a page.
   const model = await loadCheckpointModel(checkpointDir, options.ema ?? false);

@@ -7,9 +7,9 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { DatasetError, type A2dConfig } from '@a2d/core';
+import { DatasetError, type A2dConfig, type DataConfig } from '@a2d/core';
 import { currentBackend, tf } from '@a2d/engine';
-import { checkFfmpegTools, readVideoset, splitDataset } from '@a2d/ingest';
+import { checkFfmpegTools, readVideoset, splitDataset, type VideoRecord } from '@a2d/ingest';
 import {
   buildMetricsJson,
   predictionRow,
@@ -24,7 +24,7 @@ import { CheckpointError } from './checkpoint/checkpoint-error';
 import { evaluationSettingsSchema, type EvaluationSettings } from './evaluation-settings';
 import { openBatchSources, startEarly, type BatchSources } from './data/batch-sources';
 import { predictVideos, testTimeInput, type ProbabilityPredictor, type VideoPrediction } from './evaluation';
-import { evaluationResultFiles, experimentPaths, readExperimentConfig } from './experiment';
+import { evaluationResultFiles, experimentPaths, readExperimentConfig, type EvaluationSplit } from './experiment';
 import { inferProbabilities } from './inference/infer-probabilities';
 import { loadClassifier, type Classifier } from './inference/load-classifier';
 import type { TrainingProgress } from './train-run';
@@ -82,6 +82,28 @@ export async function loadCheckpointModel(checkpointDir: string, ema = false): P
   return loadClassifier(modelDir);
 }
 
+/**
+ * The checkpoint folder an evaluation, a prediction or an explanation reads: `checkpoint` when given, else the
+ * experiment's `checkpoints/best`; a folder that does not exist is a `CheckpointError` saying how to get one.
+ */
+export function existingCheckpointDir(experimentDir: string, checkpoint?: string): string {
+  const checkpointDir = checkpoint ?? experimentPaths(path.dirname(experimentDir), path.basename(experimentDir)).bestCheckpoint;
+  if (!existsSync(checkpointDir)) throw new CheckpointError(checkpointDir, 'not found (train first, or pass --checkpoint=<folder>)');
+  return checkpointDir;
+}
+
+/**
+ * The videos of `split` in the dataset `data` describes, split exactly as training split it (the same fraction,
+ * seed and `none` rule); an empty split is a `DatasetError` naming the videoset.
+ */
+export async function splitRecords(data: DataConfig, split: EvaluationSplit): Promise<VideoRecord[]> {
+  const videoset = path.join(data.root, data.videosetFile);
+  const splits = splitDataset(await readVideoset(videoset), { valFraction: data.valFraction, seed: data.splitSeed, includeNone: data.includeNone });
+  const records = split === 'test' ? splits.test : splits.val;
+  if (records.length === 0) throw new DatasetError(videoset, `the ${split} split is empty`);
+  return records;
+}
+
 /** The config a checkpoint was trained with: its own `config.json`, else the experiment's. */
 export function checkpointConfig(checkpointDir: string, experimentDir: string): A2dConfig {
   const own = path.join(checkpointDir, 'config.json');
@@ -94,8 +116,7 @@ export async function evaluateExperiment(options: EvaluateExperimentOptions): Pr
   // Before any video: a broken or too-old ffmpeg/ffprobe would fail every one alike; this stops with one line.
   await checkFfmpegTools();
   const paths = experimentPaths(path.dirname(options.experimentDir), path.basename(options.experimentDir));
-  const checkpointDir = options.checkpoint ?? paths.bestCheckpoint;
-  if (!existsSync(checkpointDir)) throw new CheckpointError(checkpointDir, 'not found (train first, or pass --checkpoint=<folder>)');
+  const checkpointDir = existingCheckpointDir(options.experimentDir, options.checkpoint);
   const config = checkpointConfig(checkpointDir, options.experimentDir);
   const views = options.views ?? config.data.sampling.testViews;
   const crops = options.crops ?? config.data.sampling.testCrops;
@@ -108,11 +129,7 @@ export async function evaluateExperiment(options: EvaluateExperimentOptions): Pr
   let sources: BatchSources | undefined;
   let model: Classifier | undefined;
   try {
-    const videoset = path.join(data.root, data.videosetFile);
-    const records = await readVideoset(videoset);
-    const splits = splitDataset(records, { valFraction: data.valFraction, seed: data.splitSeed, includeNone: data.includeNone });
-    const chosen = options.split === 'test' ? splits.test : splits.val;
-    if (chosen.length === 0) throw new DatasetError(videoset, `the ${options.split} split is empty`);
+    const chosen = await splitRecords(data, options.split);
     const warnings: string[] = [];
     const { mean, std } = config.model.inputNormalization;
     sources = await openBatchSources(

@@ -55,7 +55,7 @@ export { checkpointManifestSchema } from './checkpoint/checkpoint-store';
 export type { CheckpointManifest } from './checkpoint/checkpoint-store';
 
 // Evaluation: a checkpoint on a split (results/ files), the test-time input of one video, metrics.json's settings.
-export { checkpointConfig, evaluateExperiment, loadCheckpointModel } from './evaluate-experiment';
+export { checkpointConfig, evaluateExperiment, existingCheckpointDir, loadCheckpointModel, splitRecords } from './evaluate-experiment';
 export type { EvaluateExperimentOptions, ExperimentEvaluation } from './evaluate-experiment';
 export { croppedBatch, decodeVideo, testTimeInput } from './evaluation';
 export type { DecodedClip, DecodeOptions, TestCrops, VideoPrediction } from './evaluation';

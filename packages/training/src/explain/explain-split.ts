@@ -13,18 +13,16 @@
  * step's map, the true box in green and the map's peak in cyan). A video that cannot be decoded is skipped with a
  * warning and listed; a broken annotation file leaves its clip unscored with a warning.
  */
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { ACTORS, checkOutputPath, DatasetError, Rng, VIDEO_ACTIONS, VideoDecodeError, writeFileAtomic, writeJsonAtomic, type A2dConfig, type ActorName, type Clip } from '@a2d/core';
 import { buildTestTransform, ClipBatchConverter, overlayHeatmaps, renderContactSheet, testCropBoxes, testResizeShortSide, type PixelBoxOutline } from '@a2d/augment';
 import { tf } from '@a2d/engine';
-import { clipPath, decodeFrames, readClipAnnotations, readVideoset, sampleClipIndices, splitDataset, type ClipFrameAnnotation, type VideoRecord } from '@a2d/ingest';
+import { clipPath, decodeFrames, readClipAnnotations, sampleClipIndices, type ClipFrameAnnotation, type VideoRecord } from '@a2d/ingest';
 import { explainTwoStepClip, OneStepModel, TwoStepModel, type CamMethod, type ClassExplanation, type TwoStepExplanation } from '@a2d/layers';
 import { boxPixelMask, pointingFrame, spearmanCorrelation, summarisePointing, type PointingFrame } from '@a2d/metrics';
 import { CheckpointError } from '../checkpoint/checkpoint-error';
-import { checkpointConfig, loadCheckpointModel } from '../evaluate-experiment';
-import { experimentPaths } from '../experiment';
+import { checkpointConfig, existingCheckpointDir, loadCheckpointModel, splitRecords } from '../evaluate-experiment';
 import { inferProbabilities } from '../inference/infer-probabilities';
 import { boxInInput, placeAnnotatedFrames, type InputGeometry } from './annotated-clip';
 import { SPLIT_EXPLANATION_FILE, STRIPS_DIR, splitExplanationSchema, type ExplainedClip, type ScoredFrame, type SplitExplanation } from './split-explanation-file';
@@ -161,19 +159,13 @@ class CorrelationMeans {
 /** Explains a split's clips and writes the summary and strips (see the file comment). */
 export async function explainSplit(options: ExplainSplitOptions): Promise<SplitExplanationOutcome> {
   const log = options.log ?? (() => undefined);
-  const paths = experimentPaths(path.dirname(options.experimentDir), path.basename(options.experimentDir));
-  const checkpointDir = options.checkpoint ?? paths.bestCheckpoint;
-  if (!existsSync(checkpointDir)) throw new CheckpointError(checkpointDir, 'not found (train first, or pass --checkpoint=<folder>)');
+  const checkpointDir = existingCheckpointDir(options.experimentDir, options.checkpoint);
   const outDir = options.outDir ?? path.join(options.experimentDir, 'explanations', options.split);
   checkOutputPath(outDir, 'folder');
   const config = checkpointConfig(checkpointDir, options.experimentDir);
   if (config.model.kind !== 'two-step') throw new CheckpointError(checkpointDir, `explains two-step models; this checkpoint is ${config.model.kind}`);
   const data = { ...config.data, root: options.dataRoot ?? config.data.root };
-  const videoset = path.join(data.root, data.videosetFile);
-  const records = await readVideoset(videoset);
-  const splits = splitDataset(records, { valFraction: data.valFraction, seed: data.splitSeed, includeNone: data.includeNone });
-  const inSplit = options.split === 'test' ? splits.test : splits.val;
-  if (inSplit.length === 0) throw new DatasetError(videoset, `the ${options.split} split is empty`);
+  const inSplit = await splitRecords(data, options.split);
   const chosen = inSplit.slice(0, options.limit ?? inSplit.length);
   const strips = options.strips ?? 'errors';
   const sanityClips = options.sanityClips ?? 32;

@@ -5,7 +5,6 @@
  * views, centre crop), and `predictVideos` averages the views and decodes (plain sequential + constrained).
  * The model is loaded once for all files.
  */
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,10 +20,8 @@ import {
 } from '@a2d/core';
 import { ClipBatchConverter } from '@a2d/augment';
 import { checkFfmpegTools, clipPath, DataLoader, videoFileRecord } from '@a2d/ingest';
-import { CheckpointError } from '../checkpoint/checkpoint-error';
-import { checkpointConfig, inProcessPredictor, loadCheckpointModel } from '../evaluate-experiment';
+import { checkpointConfig, existingCheckpointDir, inProcessPredictor, loadCheckpointModel } from '../evaluate-experiment';
 import { croppedBatch, predictVideos, testTimeInput } from '../evaluation';
-import { experimentPaths } from '../experiment';
 import type { Classifier } from './load-classifier';
 
 /** Which checkpoint of which experiment to predict with. */
@@ -136,8 +133,7 @@ export class VideoFilePredictor {
   static async open(options: VideoFilePredictorOptions): Promise<VideoFilePredictor> {
     // Before any file: a broken or too-old ffmpeg/ffprobe would fail every one alike; this stops with one line.
     await checkFfmpegTools();
-    const checkpointDir = options.checkpoint ?? experimentPaths(path.dirname(options.experimentDir), path.basename(options.experimentDir)).bestCheckpoint;
-    if (!existsSync(checkpointDir)) throw new CheckpointError(checkpointDir, 'not found (train first, or pass --checkpoint=<folder>)');
+    const checkpointDir = existingCheckpointDir(options.experimentDir, options.checkpoint);
     const config = checkpointConfig(checkpointDir, options.experimentDir);
     const model = await loadCheckpointModel(checkpointDir, options.ema ?? false);
     const workDir = await mkdtemp(path.join(os.tmpdir(), 'a2d-predict-'));

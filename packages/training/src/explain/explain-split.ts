@@ -135,24 +135,19 @@ function argMax(values: readonly number[]): number {
 
 const mean = (values: readonly number[]): number | null => (values.length > 0 ? values.reduce((sum, value) => sum + value, 0) / values.length : null);
 
-/** Sums of correlations per step, for the sanity means. */
+/** Rank correlations per step, for the sanity means; maps that do not rank are counted, not averaged. */
 class CorrelationMeans {
-  private readonly sums = { step1: [0, 0], step2: [0, 0] };
+  private readonly values = { step1: [] as number[], step2: [] as number[] };
   undefinedCount = 0;
 
   add(step: 'step1' | 'step2', a: Float32Array, b: Float32Array): void {
     const rho = spearmanCorrelation(a, b);
-    if (Number.isNaN(rho)) {
-      this.undefinedCount++;
-      return;
-    }
-    this.sums[step][0] += rho;
-    this.sums[step][1]++;
+    if (Number.isNaN(rho)) this.undefinedCount++;
+    else this.values[step].push(rho);
   }
 
   means(): { step1: number | null; step2: number | null } {
-    const mean = ([sum, count]: number[]) => (count > 0 ? sum / count : null);
-    return { step1: mean(this.sums.step1), step2: mean(this.sums.step2) };
+    return { step1: mean(this.values.step1), step2: mean(this.values.step2) };
   }
 }
 

@@ -4,9 +4,8 @@
  * explained clip, the pointing game on its annotated frames, the frame importance, its strip; over the split: the
  * pointing game of each step against the random-point baseline (overall and per true actor) and the sanity checks.
  */
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { DatasetError, parseJsonText } from '@a2d/core';
+import { DatasetError, parseJsonText, readTextFile } from '@a2d/core';
 import { pointingSummarySchema } from '@a2d/metrics';
 
 /** The summary file's name in an explanation folder. */
@@ -112,13 +111,7 @@ export type SplitExplanation = z.infer<typeof splitExplanationSchema>;
 
 /** Reads and validates a summary; a missing, unreadable or invalid file is a `DatasetError` naming it. */
 export async function readSplitExplanation(file: string): Promise<SplitExplanation> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new DatasetError(file, `cannot read the explanation summary: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-  }
-  const parsed = splitExplanationSchema.safeParse(parseJsonText(text, file));
+  const parsed = splitExplanationSchema.safeParse(parseJsonText(await readTextFile(file, 'the explanation summary'), file));
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new DatasetError(file, `not an explanation summary (${issue.path.join('.') || '(root)'}: ${issue.message}); run evaluator:explain --split=<split> again`);

@@ -48,6 +48,6 @@ export { PretrainedImportError } from './pretrained/pretrained-import-error';
 
 // Explanations: Grad-CAM per frame for step 1's action and step 2's actor given it (or a one-step pair), and a
 // per-frame importance (gradient x input), for one normalised clip.
-export { explainClip, explainOneStepClip, explainTwoStepClip } from './explain/clip-explanation';
+export { explainClip, explainOneStepClip, explainTwoStepClip, explainTwoStepPart } from './explain/clip-explanation';
 export type { CamMethod, CamOptions, ClassExplanation, OneStepExplanation, OneStepExplanationOptions, TwoStepExplanation, TwoStepExplanationOptions } from './explain/clip-explanation';
 export { ExplanationError } from './explain/explanation-error';

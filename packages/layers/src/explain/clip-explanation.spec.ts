@@ -2,7 +2,7 @@ import { initEngine, tf } from '@a2d/engine';
 import { modelConfigSchema, NUM_ACTIONS, NUM_ACTORS, Rng, type ModelConfig } from '@a2d/core';
 import { TwoStepModel } from '../two-step-model';
 import { OneStepModel, PAIR_CLASSES, pairIndexOf } from '../one-step-model';
-import { explainClip, explainOneStepClip, explainTwoStepClip, type ClassExplanation } from './clip-explanation';
+import { explainClip, explainOneStepClip, explainTwoStepClip, explainTwoStepPart, type ClassExplanation } from './clip-explanation';
 import { ExplanationError } from './explanation-error';
 
 // 64 px: the tiny backbone's four stride-2 stages leave a 4x4 map whose corner cells are the squares' boxes, and
@@ -180,6 +180,28 @@ describe('explainClip', () => {
     expect(second.action.classIndex).toBe(5);
     expect(differs(first.action.maps, second.action.maps)).toBeGreaterThan(0.05);
     expect(differs(first.actor.maps, second.actor.maps)).toBeGreaterThan(1e-4);
+    tf.dispose([clips, clip]);
+    model.dispose();
+  });
+
+  it('explains one step alone exactly as the full call does, without the other (step 2 defaulting to step 1\'s argmax)', () => {
+    const model = TwoStepModel.create({ config: smallConfig(), inputSize: size, numFrames: time, rng: new Rng(3) });
+    const clips = squareClips([2], new Rng('clip'));
+    const clip = tf.squeeze(clips, [0]) as tf.Tensor4D;
+    const before = tf.memory().numTensors;
+    const full = explainTwoStepClip(model, clip);
+    const fullOther = explainTwoStepClip(model, clip, { action: 4, actor: 1 });
+    const parts = [
+      [explainTwoStepPart(model, clip, 'action'), full.action],
+      [explainTwoStepPart(model, clip, 'actor'), full.actor],
+      [explainTwoStepPart(model, clip, 'action', { action: 4 }), fullOther.action],
+      [explainTwoStepPart(model, clip, 'actor', { action: 4, actor: 1 }), fullOther.actor],
+    ] as const;
+    expect(tf.memory().numTensors).toBe(before);
+    for (const [part, whole] of parts) {
+      expect([part.classIndex, part.probability, part.frameImportance]).toEqual([whole.classIndex, whole.probability, whole.frameImportance]);
+      expect(differs(part.maps, whole.maps)).toBe(0);
+    }
     tf.dispose([clips, clip]);
     model.dispose();
   });

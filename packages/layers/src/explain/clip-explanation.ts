@@ -203,11 +203,14 @@ function explainHead(head: HeadGraph, clip: tf.Tensor, classIndex: number | unde
   return { classIndex: chosen, probability, maps, mapShape: [time, size, size], frameImportance: frameImportance(head, clip, chosen) };
 }
 
+/** Which step(s) `explainTwoStep` explains. */
+type TwoStepPart = 'action' | 'actor' | 'both';
+
 /**
- * Explains step 1's action and step 2's actor given that action on one normalised clip [T, S, S, 3]. Step 1's
- * maps are on the action (or shared) backbone, step 2's on the actor (or shared) backbone.
+ * The two-step explanation's one body: step 1's head, and step 2's conditioned on the explained action (given, else
+ * step 1's argmax), each only when `part` asks for it; step 2 alone needs no step-1 explanation, only its logits.
  */
-export function explainTwoStepClip(model: TwoStepModel, frames: tf.Tensor4D, options: TwoStepExplanationOptions = {}): TwoStepExplanation {
+function explainTwoStep(model: TwoStepModel, frames: tf.Tensor4D, options: TwoStepExplanationOptions, part: TwoStepPart): Partial<TwoStepExplanation> {
   const { inputSize, numFrames, config } = model.metadata;
   checkClip(frames, inputSize, numFrames);
   checkClass('action', options.action, NUM_ACTIONS);
@@ -226,15 +229,37 @@ export function explainTwoStepClip(model: TwoStepModel, frames: tf.Tensor4D, opt
       logits: actionLogits,
       featureMap: featureMapOf(full, config.sharedBackbone ? 'backbone/' : 'action_backbone/'),
     };
-    const action = explainHead(actionHead, clip, options.action, options.method);
+    const action = part === 'actor' ? undefined : explainHead(actionHead, clip, options.action, options.method);
+    if (part === 'action') return { action };
+    const condition = action?.classIndex ?? options.action ?? argMaxOf(headLogits(actionHead, clip).dataSync());
     const actorHead: HeadGraph = {
       ...actionHead,
-      extraFeeds: [[conditionInput, tf.oneHot(tf.tensor1d([action.classIndex], 'int32'), NUM_ACTIONS).toFloat()]],
+      extraFeeds: [[conditionInput, tf.oneHot(tf.tensor1d([condition], 'int32'), NUM_ACTIONS).toFloat()]],
       logits: actorLogits,
       featureMap: featureMapOf(full, config.sharedBackbone ? 'backbone/' : 'actor_backbone/'),
     };
     return { action, actor: explainHead(actorHead, clip, options.actor, options.method) };
   });
+}
+
+/**
+ * Explains step 1's action and step 2's actor given that action on one normalised clip [T, S, S, 3]. Step 1's
+ * maps are on the action (or shared) backbone, step 2's on the actor (or shared) backbone.
+ */
+export function explainTwoStepClip(model: TwoStepModel, frames: tf.Tensor4D, options: TwoStepExplanationOptions = {}): TwoStepExplanation {
+  const { action, actor } = explainTwoStep(model, frames, options, 'both');
+  if (!action || !actor) throw new Error('explainTwoStep left a step out');
+  return { action, actor };
+}
+
+/**
+ * One step of `explainTwoStepClip` without computing the other: `'action'` is its `action`, `'actor'` its `actor`
+ * (given `options.action`, else step 1's argmax), equal to the full call's (what sanity checks on other classes use).
+ */
+export function explainTwoStepPart(model: TwoStepModel, frames: tf.Tensor4D, part: 'action' | 'actor', options: TwoStepExplanationOptions = {}): ClassExplanation {
+  const explained = explainTwoStep(model, frames, options, part)[part];
+  if (!explained) throw new Error(`explainTwoStep left the ${part} out`);
+  return explained;
 }
 
 /** Explains the one-step model's pair (default: its most probable) on one normalised clip [T, S, S, 3]. */

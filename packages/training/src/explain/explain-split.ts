@@ -19,7 +19,7 @@ import { ACTORS, checkOutputPath, DatasetError, Rng, VIDEO_ACTIONS, VideoDecodeE
 import { buildTestTransform, ClipBatchConverter, overlayHeatmaps, renderContactSheet, testCropBoxes, testResizeShortSide, type PixelBoxOutline } from '@a2d/augment';
 import { tf } from '@a2d/engine';
 import { clipPath, decodeFrames, readClipAnnotations, sampleClipIndices, type ClipFrameAnnotation, type VideoRecord } from '@a2d/ingest';
-import { explainTwoStepClip, OneStepModel, TwoStepModel, type CamMethod, type ClassExplanation, type TwoStepExplanation } from '@a2d/layers';
+import { explainTwoStepClip, explainTwoStepPart, OneStepModel, TwoStepModel, type CamMethod, type ClassExplanation, type TwoStepExplanation } from '@a2d/layers';
 import { boxPixelMask, pointingFrame, spearmanCorrelation, summarisePointing, type PointingFrame } from '@a2d/metrics';
 import { CheckpointError } from '../checkpoint/checkpoint-error';
 import { checkpointConfig, existingCheckpointDir, loadCheckpointModel, splitRecords } from '../evaluate-experiment';
@@ -257,8 +257,8 @@ export async function explainSplit(options: ExplainSplitOptions): Promise<SplitE
         randomExplanation = explainTwoStepClip(random, clip, { action: action.classIndex, actor: actor.classIndex, method });
         // Step 2's runner-up is explained given step 1's own action, so only the explained class changes.
         otherExplanation = {
-          action: explainTwoStepClip(model, clip, { action: second.action, method }).action,
-          actor: explainTwoStepClip(model, clip, { action: action.classIndex, actor: second.actor, method }).actor,
+          action: explainTwoStepPart(model, clip, 'action', { action: second.action, method }),
+          actor: explainTwoStepPart(model, clip, 'actor', { action: action.classIndex, actor: second.actor, method }),
         };
       }
     } finally {

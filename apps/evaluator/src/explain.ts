@@ -282,10 +282,11 @@ export async function runExplainCommand(argv: readonly string[], print: (text: s
   const config = loadConfig(a2dConfigSchema, { env, overrides });
   const experimentDir = findExperiment(config.experiment.dir, flags.experimentName);
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  // Files go to explanations/, a split's to explanations/<split>/ (its summary and strips).
+  const outDir = flags.out ?? path.join(experimentDir, 'explanations', flags.split ?? '');
+  checkOutputPath(outDir, 'folder');
+  await initEngine({ backend: config.engine.backend, log });
   if (flags.split !== undefined) {
-    const outDir = flags.out ?? path.join(experimentDir, 'explanations', flags.split);
-    checkOutputPath(outDir, 'folder');
-    await initEngine({ backend: config.engine.backend, log });
     const started = performance.now();
     const given = givenConfigPaths({ env, overrides });
     const { summaryFile, summary } = await explainSplit({
@@ -303,9 +304,6 @@ export async function runExplainCommand(argv: readonly string[], print: (text: s
     print(formatSplitExplanation(summary, summaryFile, (performance.now() - started) / 1000));
     return { mode: 'split', outDir, summaryFile, summary, exitCode: summary.clips > 0 ? 0 : 1 };
   }
-  const outDir = flags.out ?? path.join(experimentDir, 'explanations');
-  checkOutputPath(outDir, 'folder');
-  await initEngine({ backend: config.engine.backend, log });
   const predictor = await VideoFilePredictor.open({ experimentDir, checkpoint: flags.checkpoint, ema: flags.ema });
   const { settings } = predictor;
   const files: ExplainedFile[] = [];
